@@ -1,0 +1,44 @@
+# The README's two commands: `make demo` and `make test`. Both set up everything they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= var/demo
+
+.PHONY: demo test lint system-deps venv pg screenshots clean
+
+# System packages (fonts for Chinese, Chromium for the board tests, audio and Qt libraries).
+system-deps:
+	@bash install/system-deps.sh
+
+$(STAMP): pyproject.toml install/system-deps.sh
+	@$(MAKE) --no-print-directory system-deps
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip wheel setuptools
+	$(PY) -m pip install -q -e ".[apps,dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	SUQIU_DATA_DIR=$(DEMO_DIR) $(VENV)/bin/suqiu demo --data-dir $(DEMO_DIR)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+# PostgreSQL for the database tests: SUQIU_TEST_PG_URL, or the local server (started or
+# installed when we are root). Without one the PostgreSQL tests are skipped loudly,
+# unless SUQIU_REQUIRE_PG=1 (CI), which makes its absence a failure.
+pg:
+	@bash install/postgres.sh
+
+test: $(STAMP)
+	@$(MAKE) --no-print-directory lint
+	@bash install/postgres.sh || [ "$$SUQIU_REQUIRE_PG" != "1" ]
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""suqiu_frontdesk."""

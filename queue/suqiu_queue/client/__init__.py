@@ -1,0 +1,1 @@
+"""The HTTP client the apps use (requests): see client/api.py and client/events.py."""

@@ -1,0 +1,1 @@
+"""The FastAPI server: persistence, policy, events. One folder per area."""

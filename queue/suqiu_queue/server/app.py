@@ -1,0 +1,142 @@
+"""The FastAPI application: ``create_app()`` builds one; ``suqiu server`` runs it under uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import Engine, text
+
+from suqiu_queue import __version__
+
+from .db import make_engine, make_sessionmaker, utcnow
+from .errors import BodyLimitMiddleware, install_error_handlers
+from .events.broker import Broker
+from .security import PUBLIC, Principal, PrincipalCache, access, load_signing_secret
+from .settings import Settings
+
+log = logging.getLogger("suqiu.server")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    settings = settings or Settings.load()
+    engine = engine or make_engine(settings.database_url)
+    broker_holder: dict[str, Broker] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with app.state.sessions() as session, session.begin():
+            app.state.signing_secret = load_signing_secret(session)
+        broker = Broker(engine, app.state.sessions)
+        broker.start(asyncio.get_running_loop())
+        app.state.broker = broker
+        broker_holder["broker"] = broker
+        log.info("suqiu server %s on %s", __version__, engine.url.render_as_string(hide_password=True))
+        try:
+            yield
+        finally:
+            broker.stop()
+
+    app = FastAPI(
+        title="Suqiu 职工诉求服务中心 API",
+        version=__version__,
+        lifespan=lifespan,
+        description="Queue, cases and events for employee appeals service centers. Errors: "
+        '{"error": {"code", "message" (中文), "message_en", "details"}}.',
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.clock = clock
+    app.state.principals = PrincipalCache()
+    # The session factory tells the broker about local commits (see events/service.py).
+    sessions = make_sessionmaker(engine)
+    sessions.configure(info={"broker": _LazyBroker(broker_holder)})
+    app.state.sessions = sessions
+
+    install_error_handlers(app)
+    _install_metrics(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+
+    from .accounts.views import router as accounts_router
+    from .cases.views import router as cases_router
+    from .events.views import router as events_router
+    from .org.views import router as org_router
+    from .people.views import router as people_router
+    from .tickets.views import router as tickets_router
+
+    for router in (accounts_router, org_router, tickets_router, people_router, cases_router, events_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz(_p: Principal | None = access(PUBLIC)) -> dict[str, Any]:
+        started = time.perf_counter()
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {
+            "status": "ok",
+            "version": __version__,
+            "database": engine.dialect.name,
+            "db_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+
+    return app
+
+
+class _LazyBroker:
+    """The broker exists only once the app has started; sessions made before then skip it."""
+
+    def __init__(self, holder: dict[str, Broker]) -> None:
+        self.holder = holder
+
+    def committed_locally(self, ids: list[int]) -> None:
+        broker = self.holder.get("broker")
+        if broker is not None:
+            broker.committed_locally(ids)
+
+
+def _install_metrics(app: FastAPI) -> None:
+    registry = CollectorRegistry()
+    requests_total = Counter(
+        "suqiu_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry
+    )
+    latency = Histogram(
+        "suqiu_http_request_seconds",
+        "HTTP request latency",
+        ["method", "route"],
+        registry=registry,
+        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    )
+    app.state.metrics_registry = registry
+
+    @app.middleware("http")
+    async def _measure(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        if path != "/api/v1/events":  # streams last for hours; their latency means nothing
+            latency.labels(request.method, path).observe(time.perf_counter() - started)
+        requests_total.labels(request.method, path, str(response.status_code)).inc()
+        return response
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    def metrics(_p: Principal | None = access(PUBLIC)) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,132 @@
+"""One JSON error shape for every refusal: a stable ``code`` and a message in Chinese and English.
+
+{"error": {"code": "center_closed", "message": "…", "message_en": "…", "details": {…}}}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from suqiu_queue.domain.errors import SuqiuError
+
+log = logging.getLogger(__name__)
+
+_HTTP_MESSAGES: dict[int, tuple[str, str, str]] = {
+    404: ("not_found", "找不到该地址", "Not found"),
+    405: ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
+    413: ("body_too_large", "提交的内容过大", "Request body too large"),
+    415: ("unsupported_media_type", "不支持的内容类型", "Unsupported media type"),
+}
+
+
+def error_body(code: str, message: str, message_en: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "message_en": message_en, "details": details or {}}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SuqiuError)
+    async def _suqiu(_request: Request, exc: SuqiuError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(error_body(exc.code, exc.message, exc.message_en, exc.details), exc.status, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        malformed = False
+        for err in exc.errors():
+            if err.get("type") == "json_invalid":
+                malformed = True
+            problems.append(
+                {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "problem": err.get("msg", "")}
+            )
+        if malformed:
+            body = error_body("malformed_json", "提交的内容不是有效的 JSON", "The request body is not valid JSON")
+        else:
+            fields = "、".join(p["field"] for p in problems if p["field"]) or "请求"
+            body = error_body(
+                "invalid_request", f"提交的内容有误：{fields}", f"Invalid request: {fields}", {"problems": problems}
+            )
+        return JSONResponse(body, 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, zh, en = _HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
+        return JSONResponse(error_body(code, zh, en), exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(
+            error_body("internal_error", "服务器内部错误，请稍后再试", "Internal server error; please retry later"), 500
+        )
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over the limit before the app reads them, declared or chunked."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = limit + 1
+                if declared > limit:
+                    await _send_too_large(send, limit)
+                    return
+        received = 0
+        too_large = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    too_large = True
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await _send_too_large(send, limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_too_large(send: Send, limit: int) -> None:
+    body = json.dumps(
+        error_body(
+            "body_too_large",
+            f"提交的内容过大（上限 {limit // 1000} KB）",
+            f"Request body too large (limit {limit} bytes)",
+        ),
+        ensure_ascii=False,
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,64 @@
+"""Writing events in the caller's transaction, and telling the broker after commit.
+
+``emit`` adds the row; a ``before_commit`` hook flushes and (on PostgreSQL) sends
+``pg_notify('suqiu_events', '<ids>')`` inside the same transaction, so the notification goes out
+exactly when the change becomes visible, to every server process. On SQLite an ``after_commit``
+hook wakes this process's broker directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from .models import Event
+
+NOTIFY_CHANNEL = "suqiu_events"
+_PENDING = "suqiu_pending_events"
+
+
+def emit(session: Session, kind: str, payload: dict[str, Any], *, center_id: int | None) -> Event:
+    row = Event(kind=kind, payload=payload, center_id=center_id, created_at=utcnow())
+    session.add(row)
+    session.info.setdefault(_PENDING, []).append(row)
+    return row
+
+
+def event_to_dict(row: Event) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "center_id": row.center_id,
+        "payload": row.payload,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    session.flush()
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        ids = ",".join(str(row.id) for row in pending)
+        session.execute(text("SELECT pg_notify(:channel, :ids)"), {"channel": NOTIFY_CHANNEL, "ids": ids})
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    broker = session.info.get("broker")
+    if broker is not None:
+        broker.committed_locally([row.id for row in pending])
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,221 @@
+"""Who is calling: officers (password → signed token) and devices (provisioned keys).
+
+Every endpoint states who may call it with ``access(...)``; the role × endpoint matrix test
+walks all routes and checks each declaration is enforced. Policy lives here, not in the apps.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from suqiu_queue.domain.enums import DeviceKind, Role
+from suqiu_queue.domain.errors import Forbidden, Unauthorized
+
+from .accounts.models import Device, ServerSecret, User
+from .db import utcnow
+
+_hasher = PasswordHasher()
+DEVICE_KEY_PREFIX = "sqk_"
+
+ALL_OFFICERS = tuple(r.value for r in Role)
+PUBLIC = "public"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_device_key() -> str:
+    return DEVICE_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def load_signing_secret(session: Session) -> bytes:
+    row = session.get(ServerSecret, "token_signing")
+    if row is None:
+        row = ServerSecret(name="token_signing", value=secrets.token_hex(32))
+        session.add(row)
+        session.flush()
+    return bytes.fromhex(row.value)
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "user" | "device"
+    id: int
+    role: str  # officer role, or "device:<kind>"
+    center_id: int | None
+    name: str = ""
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def is_device(self) -> bool:
+        return self.kind == "device"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_token(secret: bytes, user: User, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
+    expires = now + ttl
+    body = _b64(json.dumps({"uid": user.id, "role": user.role, "exp": int(expires.timestamp())}).encode())
+    sig = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
+    return f"v1.{body}.{sig}", expires
+
+
+def read_token(secret: bytes, token: str, now: datetime) -> dict[str, Any]:
+    try:
+        version, body, sig = token.split(".")
+        expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
+        if version != "v1" or not hmac.compare_digest(sig, expected):
+            raise ValueError("bad signature")
+        claims = json.loads(_unb64(body))
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise Unauthorized("invalid_token", "登录凭证无效，请重新登录", "Invalid token; please log in again") from exc
+    if claims.get("exp", 0) < now.timestamp():
+        raise Unauthorized("token_expired", "登录已过期，请重新登录", "Session expired; please log in again")
+    return claims
+
+
+class PrincipalCache:
+    """Short-lived cache so a busy kiosk does not cost a key lookup per request.
+
+    Ten seconds bounds how long a revoked device key or a deactivated officer keeps working.
+    """
+
+    def __init__(self, ttl_seconds: float = 10.0) -> None:
+        self.ttl = ttl_seconds
+        self._items: dict[str, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, load: Callable[[], Principal | None]) -> Principal | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+        if hit and hit[0] > now:
+            return hit[1]
+        value = load()
+        with self._lock:
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[key] = (now + self.ttl, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def authenticate(request: Request) -> Principal | None:
+    """The caller, or None when no credentials were sent. Bad credentials raise 401."""
+    state = request.app.state
+    header = request.headers.get("authorization", "")
+    device_key = request.headers.get("x-device-key", "")
+    if not header and not device_key:
+        token = request.query_params.get("access_token", "")  # EventSource cannot set headers
+        if token.startswith(DEVICE_KEY_PREFIX):
+            device_key = token
+        elif token:
+            header = f"Bearer {token}"
+    if device_key:
+        return _device_principal(state, device_key)
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("invalid_token", "登录凭证格式有误", "Malformed Authorization header")
+        if token.startswith(DEVICE_KEY_PREFIX):
+            return _device_principal(state, token)
+        claims = read_token(state.signing_secret, token, utcnow())
+        principal = state.principals.get(f"user:{claims['uid']}", lambda: _load_user(state, int(claims["uid"])))
+        if principal is None:
+            raise Unauthorized("account_disabled", "账号已停用", "Account disabled or removed")
+        return principal
+    return None
+
+
+def _device_principal(state: Any, key: str) -> Principal:
+    digest = key_digest(key)
+    principal = state.principals.get(f"dev:{digest}", lambda: _load_device(state, digest))
+    if principal is None:
+        raise Unauthorized("invalid_device_key", "设备密钥无效或已吊销", "Invalid or revoked device key")
+    return principal
+
+
+def _load_user(state: Any, uid: int) -> Principal | None:
+    with state.sessions() as session:
+        user = session.get(User, uid)
+        if user is None or not user.active:
+            return None
+        return Principal("user", user.id, user.role, user.center_id, user.display_name)
+
+
+def _load_device(state: Any, digest: str) -> Principal | None:
+    with state.sessions() as session:
+        device = session.scalar(select(Device).where(Device.key_hash == digest))
+        if device is None or device.revoked_at is not None:
+            return None
+        return Principal("device", device.id, f"device:{device.kind}", device.center_id, device.name)
+
+
+def access(*allowed: str) -> Any:
+    """Declare who may call an endpoint: officer roles, ``device:<kind>``, or ``public``."""
+    for item in allowed:
+        valid = item == PUBLIC or item in ALL_OFFICERS or item.removeprefix("device:") in {k.value for k in DeviceKind}
+        if not valid:
+            raise ValueError(f"unknown principal in access(): {item}")
+    allowed_set = frozenset(allowed)
+
+    def dependency(request: Request) -> Principal | None:
+        principal = authenticate(request)
+        if PUBLIC in allowed_set:
+            return principal
+        if principal is None:
+            raise Unauthorized("not_authenticated", "请先登录", "Authentication required")
+        if principal.role not in allowed_set:
+            raise Forbidden("forbidden", "您没有执行此操作的权限", "You are not allowed to do this")
+        return principal
+
+    dependency.allowed = allowed_set  # type: ignore[attr-defined]  # read by the matrix test
+    return Depends(dependency)
+
+
+def require_center(principal: Principal | None, center_id: int) -> None:
+    """Devices and center-bound officers act only on their own center; admins and HQ staff anywhere."""
+    if principal is None:
+        return
+    if principal.center_id is not None and principal.role != Role.ADMIN and principal.center_id != center_id:
+        raise Forbidden("other_center", "不能操作其他中心的数据", "This belongs to another center")

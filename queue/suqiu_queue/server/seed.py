@@ -1,0 +1,190 @@
+"""Seed data: categories from assets, and the demo enterprise (org tree, center, officers, people).
+
+Deterministic (fixed random seed), so screenshots and demos look the same every time.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import suqiu_assets
+from suqiu_queue.domain.enums import DeviceKind, Role
+from suqiu_queue.domain.hours import ALWAYS_OPEN
+
+from .accounts.models import User
+from .accounts.service import create_device, create_user
+from .org.models import Category, Center, Counter, OrgUnit
+from .people.models import Employee
+
+DEMO_PASSWORD = "suqiu-demo-2026"
+DEMO_CENTER = "HQ"
+
+
+def seed_categories(session: Session) -> int:
+    """Insert the shipped categories that are missing; never overwrite an admin's edits."""
+    existing = {c.code for c in session.scalars(select(Category)).all()}
+    added = 0
+    for order, item in enumerate(suqiu_assets.categories()):
+        if item["code"] in existing:
+            continue
+        session.add(
+            Category(
+                code=item["code"],
+                prefix=item["prefix"],
+                name_zh=item["name"],
+                name_en=item["name_en"],
+                description_zh=item.get("description", ""),
+                description_en=item.get("description_en", ""),
+                icon=item.get("icon", ""),
+                default_lane=item.get("default_lane", "normal"),
+                priority_rules=item.get("priority_rules", {}),
+                sla_policy=item.get("sla_policy", ""),
+                default_service_minutes=int(item.get("default_service_minutes", 10)),
+                sort_order=order,
+            )
+        )
+        added += 1
+    session.flush()
+    return added
+
+
+ORG_TREE = {
+    ("HX", "华夏能源集团有限公司"): {
+        ("HX-PWR", "华夏电力股份有限公司"): [
+            ("HX-PWR-01", "东港热电厂"),
+            ("HX-PWR-02", "西山发电厂"),
+            ("HX-PWR-03", "电力检修公司"),
+        ],
+        ("HX-OIL", "华夏石油勘探开发公司"): [
+            ("HX-OIL-01", "第一采油厂"),
+            ("HX-OIL-02", "第二采油厂"),
+            ("HX-OIL-03", "井下作业公司"),
+        ],
+        ("HX-CHM", "华夏化工有限公司"): [("HX-CHM-01", "合成材料厂"), ("HX-CHM-02", "化肥厂")],
+        ("HX-LOG", "华夏物流有限公司"): [("HX-LOG-01", "铁路运输处"), ("HX-LOG-02", "仓储配送中心")],
+        ("HX-SRV", "华夏后勤服务中心"): [("HX-SRV-01", "物业管理部"), ("HX-SRV-02", "职工食堂")],
+    }
+}
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华文华玉兰辉鹏红梅志强建国春梅海燕晓东国庆丽娟红霞建军淑珍宏伟永强卫东金凤凤英亚楠子涵浩然欣怡俊杰雨萱"
+
+COUNTER_PLAN = [
+    (1, "综合受理", ["urgent", "policy", "opinion", "logistics", "proposal"]),
+    (2, "政策咨询", ["policy", "health"]),
+    (3, "法律援助", ["legal", "urgent"]),
+    (4, "心理关爱", ["care"]),
+    (5, "后勤服务", ["logistics", "health", "proposal"]),
+]
+
+
+@dataclass
+class DemoSeed:
+    center: str
+    officers: dict[str, str] = field(default_factory=dict)  # username -> role
+    device_keys: dict[str, str] = field(default_factory=dict)  # kind -> key (only when just created)
+    employees: int = 0
+    created: bool = False
+
+
+def _given_name(rng: random.Random) -> str:
+    pairs = [GIVEN[i : i + 2] for i in range(0, len(GIVEN) - 1, 2)]
+    singles = list(GIVEN)
+    return rng.choice(pairs) if rng.random() < 0.6 else rng.choice(singles)
+
+
+def seed_demo(session: Session, *, employees: int = 200, today: date | None = None) -> DemoSeed:
+    today = today or date.today()
+    seed_categories(session)
+    existing = session.scalar(select(Center).where(Center.code == DEMO_CENTER))
+    if existing is not None:
+        users = session.scalars(select(User).order_by(User.id)).all()
+        return DemoSeed(DEMO_CENTER, {u.username: u.role for u in users}, {}, session.query(Employee).count(), False)
+
+    rng = random.Random(20261122)
+    units: list[OrgUnit] = []
+    for (hq_code, hq_name), seconds in ORG_TREE.items():
+        hq = OrgUnit(code=hq_code, name=hq_name, level=1)
+        session.add(hq)
+        session.flush()
+        for (code2, name2), thirds in seconds.items():
+            second = OrgUnit(code=code2, name=name2, level=2, parent_id=hq.id)
+            session.add(second)
+            session.flush()
+            for code3, name3 in thirds:
+                unit = OrgUnit(code=code3, name=name3, level=3, parent_id=second.id)
+                session.add(unit)
+                units.append(unit)
+    session.flush()
+    hq_unit = session.scalar(select(OrgUnit).where(OrgUnit.level == 1))
+    assert hq_unit is not None
+
+    # Open around the clock so the demo works whenever it is run; real centers set their hours.
+    center = Center(
+        code=DEMO_CENTER,
+        name="华夏能源集团职工诉求服务中心",
+        org_unit_id=hq_unit.id,
+        timezone="Asia/Shanghai",
+        opening_hours=ALWAYS_OPEN,
+    )
+    session.add(center)
+    session.flush()
+    categories = {c.code: c for c in session.scalars(select(Category)).all()}
+    for number, name, codes in COUNTER_PLAN:
+        session.add(Counter(center_id=center.id, number=number, name=name, categories=[categories[c] for c in codes]))
+
+    result = DemoSeed(DEMO_CENTER, created=True)
+    officers = [
+        ("admin", Role.ADMIN, "系统管理员", None),
+        ("reception", Role.RECEPTION, "刘晓梅", center),
+        ("handler", Role.HANDLER, "陈建国", center),
+        ("counselor", Role.COUNSELOR, "林静", center),
+        ("legal", Role.LEGAL, "赵律师", center),
+        ("supervisor", Role.SUPERVISOR, "王主任", center),
+    ]
+    for username, role, display, at_center in officers:
+        create_user(
+            session,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            display_name=display,
+            center=at_center,
+            actor="system:seed",
+        )
+        result.officers[username] = role.value
+    for kind in DeviceKind:
+        _device, key = create_device(
+            session, center=center, kind=kind.value, name=f"演示{kind.value}", actor="system:seed"
+        )
+        result.device_keys[kind.value] = key
+
+    used_phones: set[str] = set()
+    for i in range(employees):
+        name = rng.choice(SURNAMES) + _given_name(rng)
+        birth = date(rng.randint(1962, 2002), rng.randint(1, 12), rng.randint(1, 28))
+        hire = max(birth + timedelta(days=365 * 20), date(1985, 1, 1)) + timedelta(days=rng.randint(0, 3000))
+        while True:
+            phone = "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))
+            if phone not in used_phones:
+                used_phones.add(phone)
+                break
+        session.add(
+            Employee(
+                employee_no=f"{100001 + i}",
+                name=name,
+                org_unit_id=rng.choice(units).id,
+                birth_date=birth,
+                phone=phone,
+                hire_date=min(hire, today),
+                source="demo",
+            )
+        )
+    session.flush()
+    result.employees = employees
+    return result

@@ -1,0 +1,448 @@
+"""Issuing tickets and moving them through the queue. Rules come from suqiu_queue.domain."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from suqiu_queue.domain import queueing
+from suqiu_queue.domain.enums import Lane, TicketState
+from suqiu_queue.domain.errors import Conflict, Invalid, not_found
+from suqiu_queue.domain.hours import OpeningHours, local_now, service_date
+from suqiu_queue.domain.numbering import format_ticket_number
+from suqiu_queue.domain.queueing import QueueEntry, QueuePolicy
+from suqiu_queue.domain.waiting import estimate_wait_minutes
+
+from ..events.service import emit
+from ..org.models import Category, Center, Counter
+from ..org.service import category_by_code, center_by_code, open_counters_for, queue_policy
+from ..people.models import Employee
+from ..people.service import age_on, employee_by_no, employee_by_phone
+from .models import Ticket
+from .numbers import allocate, ticket_scope
+
+
+class _TTLCache:
+    """Per-process cache for slow-moving figures (recent service times); 30 s is fresh enough."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self.items: dict[Any, tuple[float, Any]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: Any, load: Any) -> Any:
+        now = time.monotonic()
+        with self.lock:
+            hit = self.items.get(key)
+        if hit and hit[0] > now:
+            return hit[1]
+        value = load()
+        with self.lock:
+            self.items[key] = (now + self.ttl, value)
+        return value
+
+
+_service_times = _TTLCache(30.0)
+_open_counters = _TTLCache(5.0)
+
+
+def _entry(t: Ticket) -> QueueEntry:
+    return QueueEntry(ticket_id=t.id, lane=Lane(t.lane), arrived_at=t.issued_at, number=t.number)
+
+
+def _closed_error(center: Center) -> Conflict:
+    return Conflict(
+        "center_closed",
+        f"{center.name}现在不在服务时间内，请在开放时间再来取号",
+        f"{center.name} is closed now; please take a ticket during opening hours",
+        details={"opening_hours": center.opening_hours},
+    )
+
+
+def choose_lane(requested: str | None, category: Category, employee: Employee | None, day: date) -> Lane:
+    try:
+        lane = Lane(requested or category.default_lane or Lane.NORMAL)
+    except ValueError as exc:
+        raise Invalid("invalid_lane", f"无效的通道：{requested}", f"Invalid lane: {requested}") from exc
+    elderly_age = (category.priority_rules or {}).get("elderly_age")
+    if lane == Lane.NORMAL and employee is not None and elderly_age:
+        age = age_on(employee.birth_date, day)
+        if age is not None and age >= int(elderly_age):
+            lane = Lane.PRIORITY
+    return lane
+
+
+def find_by_idempotency_key(session: Session, key: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+
+
+def issue(
+    session: Session,
+    *,
+    now: datetime,
+    center_code: str,
+    category_code: str,
+    source: str,
+    lane: str | None = None,
+    employee_no: str | None = None,
+    phone: str | None = None,
+    note: str = "",
+    idempotency_key: str | None = None,
+    identified_by: str | None = None,
+    allowed_center_id: int | None = None,
+) -> tuple[Ticket, bool]:
+    """Issue a ticket; returns (ticket, created). A repeated idempotency key returns the original."""
+    if idempotency_key:
+        existing = find_by_idempotency_key(session, idempotency_key)
+        if existing is not None:
+            return existing, False
+    center = center_by_code(session, center_code)
+    if allowed_center_id is not None and center.id != allowed_center_id:
+        from suqiu_queue.domain.errors import Forbidden
+
+        raise Forbidden("other_center", "该设备不属于这个中心", "This device belongs to another center")
+    category = category_by_code(session, category_code)
+    if not OpeningHours.parse(center.opening_hours).is_open(local_now(now, center.timezone)):
+        raise _closed_error(center)
+    employee = None
+    if employee_no:
+        employee = employee_by_no(session, employee_no)
+        identified_by = identified_by or "employee_no"
+    elif phone:
+        employee = employee_by_phone(session, phone)
+        identified_by = identified_by or "phone"
+    day = service_date(now, center.timezone)
+    chosen_lane = choose_lane(lane, category, employee, day)
+    number = allocate(session, ticket_scope(center.id, category.id, day))
+    ticket = Ticket(
+        center_id=center.id,
+        category_id=category.id,
+        number_category_id=category.id,
+        service_date=day,
+        number=number,
+        display=format_ticket_number(category.prefix, number),
+        lane=chosen_lane.value,
+        state=TicketState.WAITING.value,
+        employee_id=employee.id if employee else None,
+        identified_by=identified_by if employee else None,
+        idempotency_key=idempotency_key or None,
+        status_token=secrets.token_urlsafe(16),
+        note=note.strip(),
+        source=source,
+        issued_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    emit(session, "ticket.issued", ticket_payload(ticket, category), center_id=center.id)
+    return ticket, True
+
+
+def ticket_payload(ticket: Ticket, category: Category | None = None, counter: Counter | None = None) -> dict[str, Any]:
+    """What an event says about a ticket: no names, no free text (boards and kiosks read it)."""
+    category = category or ticket.category
+    counter = counter if counter is not None else ticket.counter
+    return {
+        "ticket_id": ticket.id,
+        "display": ticket.display,
+        "category": category.code,
+        "category_name": category.name_zh,
+        "lane": ticket.lane,
+        "state": ticket.state,
+        "counter_id": counter.id if counter else None,
+        "counter_number": counter.number if counter else None,
+        "recall_count": ticket.recall_count,
+        "identified": ticket.employee_id is not None,
+    }
+
+
+# --- reading the queue -------------------------------------------------------------------------
+
+
+def waiting_tickets(session: Session, center_id: int, day: date, category_id: int | None = None) -> list[Ticket]:
+    query = select(Ticket).where(
+        Ticket.center_id == center_id, Ticket.service_date == day, Ticket.state == TicketState.WAITING.value
+    )
+    if category_id is not None:
+        query = query.where(Ticket.category_id == category_id)
+    return list(session.scalars(query).all())
+
+
+def recent_service_seconds(session: Session, category_id: int, sample: int = 30) -> list[float]:
+    def load() -> list[float]:
+        rows = session.execute(
+            select(Ticket.called_at, Ticket.finished_at)
+            .where(
+                Ticket.category_id == category_id,
+                Ticket.state == TicketState.DONE.value,
+                Ticket.called_at.is_not(None),
+                Ticket.finished_at.is_not(None),
+            )
+            .order_by(Ticket.finished_at.desc())
+            .limit(sample)
+        ).all()
+        return [(f - c).total_seconds() for c, f in rows]
+
+    return _service_times.get(category_id, load)
+
+
+def position_and_wait(session: Session, ticket: Ticket, policy: QueuePolicy) -> tuple[int, int]:
+    if ticket.state != TicketState.WAITING.value:
+        return 0, 0
+    others = waiting_tickets(session, ticket.center_id, ticket.service_date, ticket.category_id)
+    ahead = queueing.people_ahead(_entry(ticket), [_entry(t) for t in others], policy)
+    counters = _open_counters.get(
+        (ticket.center_id, ticket.category_id), lambda: open_counters_for(session, ticket.center_id, ticket.category_id)
+    )
+    minutes = estimate_wait_minutes(
+        ahead,
+        recent_service_seconds(session, ticket.category_id),
+        counters,
+        ticket.category.default_service_minutes * 60,
+    )
+    return ahead, minutes
+
+
+def ticket_view(session: Session, ticket: Ticket, policy: QueuePolicy | None = None) -> dict[str, Any]:
+    policy = policy or queue_policy(ticket.center)
+    ahead, minutes = position_and_wait(session, ticket, policy)
+    counter = ticket.counter
+    return {
+        "id": ticket.id,
+        "display": ticket.display,
+        "number": ticket.number,
+        "center": ticket.center.code,
+        "center_name": ticket.center.name,
+        "category": ticket.category.code,
+        "category_name": ticket.category.name_zh,
+        "category_name_en": ticket.category.name_en,
+        "lane": ticket.lane,
+        "state": ticket.state,
+        "service_date": ticket.service_date.isoformat(),
+        "issued_at": ticket.issued_at.isoformat(),
+        "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+        "people_ahead": ahead,
+        "estimated_wait_minutes": minutes,
+        "counter_number": counter.number if counter else None,
+        "recall_count": ticket.recall_count,
+        "print_failed": ticket.print_failed,
+        "identified": ticket.employee_id is not None,
+        "identified_by": ticket.identified_by,
+        "status_token": ticket.status_token,
+        "case_id": ticket.case_id,
+    }
+
+
+def waiting_summary(session: Session, center: Center, now: datetime) -> list[dict[str, Any]]:
+    """Per active category: how many wait, and how long a newcomer would wait."""
+    day = service_date(now, center.timezone)
+    waiting = waiting_tickets(session, center.id, day)
+    categories = session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)).all()
+    summary = []
+    for category in categories:
+        count = sum(1 for t in waiting if t.category_id == category.id)
+        counters = open_counters_for(session, center.id, category.id)
+        minutes = estimate_wait_minutes(
+            count, recent_service_seconds(session, category.id), counters, category.default_service_minutes * 60
+        )
+        summary.append(
+            {
+                "category": category.code,
+                "name": category.name_zh,
+                "name_en": category.name_en,
+                "prefix": category.prefix,
+                "waiting": count,
+                "estimated_wait_minutes": minutes,
+                "open_counters": counters,
+            }
+        )
+    return summary
+
+
+# --- moving tickets ------------------------------------------------------------------------------
+
+
+def get_ticket(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise not_found("号票", "Ticket", ticket_id)
+    return ticket
+
+
+def _apply(session: Session, ticket: Ticket, action: str, now: datetime, values: dict[str, Any]) -> Ticket:
+    """Change state with a compare-and-set on the old state, so two officers cannot both win."""
+    new_state = queueing.next_state(TicketState(ticket.state), action)
+    values = {"state": new_state.value, "updated_at": now, **values}
+    result = session.execute(
+        update(Ticket).where(Ticket.id == ticket.id, Ticket.state == ticket.state).values(**values)
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            "ticket_changed", "该号票刚被其他窗口处理，请刷新", "The ticket was just changed by someone else; refresh"
+        )
+    session.refresh(ticket)
+    return ticket
+
+
+def _check_counter_can_serve(counter: Counter, ticket: Ticket) -> None:
+    if counter.center_id != ticket.center_id:
+        raise Conflict("other_center", "该号票不属于本中心", "The ticket belongs to another center")
+
+
+def call_next(session: Session, counter: Counter, now: datetime, actor: str) -> Ticket | None:
+    if counter.paused:
+        raise Conflict(
+            "counter_paused", f"{counter.number}号窗口已暂停，请先恢复", f"Counter {counter.number} is paused"
+        )
+    center = counter.center
+    day = service_date(now, center.timezone)
+    category_ids = [c.id for c in counter.categories]
+    policy = queue_policy(center)
+    for _attempt in range(5):
+        candidates = session.scalars(
+            select(Ticket).where(
+                Ticket.center_id == center.id,
+                Ticket.service_date == day,
+                Ticket.state == TicketState.WAITING.value,
+                or_(
+                    Ticket.target_counter_id == counter.id,
+                    and_(Ticket.target_counter_id.is_(None), Ticket.category_id.in_(category_ids)),
+                ),
+            )
+        ).all()
+        chosen = queueing.pick_next([_entry(t) for t in candidates], policy)
+        if chosen is None:
+            return None
+        ticket = next(t for t in candidates if t.id == chosen.ticket_id)
+        try:
+            return call(session, ticket, counter, now, actor)
+        except Conflict as exc:
+            if exc.code != "ticket_changed":
+                raise
+            session.expire(ticket)  # someone else called it first: pick again
+    raise Conflict("queue_busy", "叫号繁忙，请再试一次", "The queue is busy; please try again")
+
+
+def call(session: Session, ticket: Ticket, counter: Counter, now: datetime, actor: str) -> Ticket:
+    _check_counter_can_serve(counter, ticket)
+    if counter.paused:
+        raise Conflict(
+            "counter_paused", f"{counter.number}号窗口已暂停，请先恢复", f"Counter {counter.number} is paused"
+        )
+    _apply(session, ticket, "call", now, {"called_at": now, "counter_id": counter.id, "recall_count": 0})
+    emit(session, "ticket.called", ticket_payload(ticket, counter=counter) | {"by": actor}, center_id=ticket.center_id)
+    return ticket
+
+
+def recall(session: Session, ticket: Ticket, now: datetime, actor: str) -> Ticket:
+    max_recalls = ticket.center.max_recalls
+    if queueing.recall_outcome(ticket.recall_count, max_recalls) == "no_show":
+        return no_show(session, ticket, now, actor, reason="recalls_exhausted")
+    _apply(session, ticket, "recall", now, {"recall_count": ticket.recall_count + 1})
+    emit(session, "ticket.recalled", ticket_payload(ticket) | {"by": actor}, center_id=ticket.center_id)
+    return ticket
+
+
+def no_show(session: Session, ticket: Ticket, now: datetime, actor: str, reason: str = "officer") -> Ticket:
+    _apply(session, ticket, "no_show", now, {"finished_at": now})
+    emit(
+        session, "ticket.no_show", ticket_payload(ticket) | {"by": actor, "reason": reason}, center_id=ticket.center_id
+    )
+    return ticket
+
+
+def start(session: Session, ticket: Ticket, now: datetime, actor: str) -> Ticket:
+    _apply(session, ticket, "start", now, {"serving_at": now})
+    emit(session, "ticket.serving", ticket_payload(ticket) | {"by": actor}, center_id=ticket.center_id)
+    return ticket
+
+
+def done(session: Session, ticket: Ticket, now: datetime, actor: str) -> Ticket:
+    _apply(session, ticket, "done", now, {"finished_at": now})
+    emit(session, "ticket.done", ticket_payload(ticket) | {"by": actor}, center_id=ticket.center_id)
+    return ticket
+
+
+def transfer(
+    session: Session,
+    ticket: Ticket,
+    now: datetime,
+    actor: str,
+    *,
+    category: Category | None = None,
+    counter: Counter | None = None,
+) -> Ticket:
+    """Back into a queue with the original arrival time: another category and/or one counter."""
+    if category is None and counter is None:
+        raise Invalid(
+            "transfer_target_missing", "请选择转移到的业务类别或窗口", "Choose a category or counter to transfer to"
+        )
+    if counter is not None:
+        _check_counter_can_serve(counter, ticket)
+    from_category = ticket.category.code
+    values: dict[str, Any] = {
+        "counter_id": None,
+        "called_at": None,
+        "serving_at": None,
+        "recall_count": 0,
+        "target_counter_id": counter.id if counter else None,
+    }
+    if category is not None:
+        values["category_id"] = category.id
+    _apply(session, ticket, "transfer", now, values)
+    emit(
+        session,
+        "ticket.transferred",
+        ticket_payload(ticket)
+        | {"by": actor, "from_category": from_category, "to_counter_id": counter.id if counter else None},
+        center_id=ticket.center_id,
+    )
+    return ticket
+
+
+def park(session: Session, ticket: Ticket, now: datetime, actor: str) -> Ticket:
+    _apply(session, ticket, "park", now, {"counter_id": None})
+    emit(session, "ticket.parked", ticket_payload(ticket) | {"by": actor}, center_id=ticket.center_id)
+    return ticket
+
+
+def resume(session: Session, ticket: Ticket, now: datetime, actor: str) -> Ticket:
+    _apply(session, ticket, "resume", now, {"finished_at": None, "recall_count": 0, "called_at": None})
+    emit(session, "ticket.resumed", ticket_payload(ticket) | {"by": actor}, center_id=ticket.center_id)
+    return ticket
+
+
+def cancel(session: Session, ticket: Ticket, now: datetime, actor: str) -> Ticket:
+    _apply(session, ticket, "cancel", now, {"finished_at": now})
+    emit(session, "ticket.cancelled", ticket_payload(ticket) | {"by": actor}, center_id=ticket.center_id)
+    return ticket
+
+
+def set_counter_paused(session: Session, counter: Counter, paused: bool, actor: str) -> Counter:
+    counter.paused = paused
+    emit(
+        session,
+        "counter.paused" if paused else "counter.resumed",
+        {"counter_id": counter.id, "counter_number": counter.number, "by": actor},
+        center_id=counter.center_id,
+    )
+    return counter
+
+
+def mark_print_failed(
+    session: Session, ticket: Ticket, now: datetime, actor: str, *, failed: bool, reason: str
+) -> Ticket:
+    ticket.print_failed = failed
+    emit(
+        session,
+        "ticket.print_failed" if failed else "ticket.printed",
+        ticket_payload(ticket) | {"reason": reason[:200], "by": actor},
+        center_id=ticket.center_id,
+    )
+    return ticket
