@@ -236,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("db", help="database migrations")
     dbsub = p.add_subparsers(dest="db_command", required=True)
     up = dbsub.add_parser("upgrade")
-    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("revision", nargs="?", default="heads")
     dbsub.add_parser("current")
     p.set_defaults(func=cmd_db)
 

@@ -75,14 +75,7 @@ def create_app(
     _install_metrics(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 
-    from .accounts.views import router as accounts_router
-    from .cases.views import router as cases_router
-    from .events.views import router as events_router
-    from .org.views import router as org_router
-    from .people.views import router as people_router
-    from .tickets.views import router as tickets_router
-
-    for router in (accounts_router, org_router, tickets_router, people_router, cases_router, events_router):
+    for router in discover_routers():
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])
@@ -98,6 +91,28 @@ def create_app(
         }
 
     return app
+
+
+def discover_routers() -> list[Any]:
+    """Every area folder with a ``views.py`` exposing ``router`` (one folder per area)."""
+    import importlib
+    import pkgutil
+
+    from suqiu_queue import server
+
+    routers = []
+    for info in sorted(pkgutil.iter_modules(server.__path__), key=lambda m: m.name):
+        if not info.ispkg:
+            continue
+        try:
+            module = importlib.import_module(f"suqiu_queue.server.{info.name}.views")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"suqiu_queue.server.{info.name}.views":
+                raise
+            continue
+        if hasattr(module, "router"):
+            routers.append(module.router)
+    return routers
 
 
 class _LazyBroker:
