@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -48,6 +48,8 @@ def create_app(
         broker = Broker(engine, app.state.sessions)
         broker.start(asyncio.get_running_loop())
         app.state.broker = broker
+        # Admin edits on any replica reach every replica as events: drop cached snapshots.
+        broker.listeners.append(_clear_org_cache_on_change)
         broker_holder["broker"] = broker
         log.info("suqiu server %s on %s", __version__, engine.url.render_as_string(hide_password=True))
         try:
@@ -115,6 +117,13 @@ def discover_routers() -> list[Any]:
     return routers
 
 
+def _clear_org_cache_on_change(event: dict[str, Any]) -> None:
+    if event["kind"] in ("category.changed", "center.changed", "counter.changed"):
+        from .org import cache
+
+        cache.clear()
+
+
 class _LazyBroker:
     """The broker exists only once the app has started; sessions made before then skip it."""
 
@@ -125,6 +134,36 @@ class _LazyBroker:
         broker = self.holder.get("broker")
         if broker is not None:
             broker.committed_locally(ids)
+
+
+class _MetricsMiddleware:
+    """Counts and times requests per route. Plain ASGI: no per-request task or body copy."""
+
+    def __init__(self, app: Any, requests_total: Counter, latency: Histogram) -> None:
+        self.app = app
+        self.requests_total = requests_total
+        self.latency = latency
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_wrapper(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            if path != "/api/v1/events":  # streams last for hours; their latency means nothing
+                self.latency.labels(scope["method"], path).observe(time.perf_counter() - started)
+            self.requests_total.labels(scope["method"], path, str(status["code"])).inc()
 
 
 def _install_metrics(app: FastAPI) -> None:
@@ -141,16 +180,7 @@ def _install_metrics(app: FastAPI) -> None:
     )
     app.state.metrics_registry = registry
 
-    @app.middleware("http")
-    async def _measure(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        if path != "/api/v1/events":  # streams last for hours; their latency means nothing
-            latency.labels(request.method, path).observe(time.perf_counter() - started)
-        requests_total.labels(request.method, path, str(response.status_code)).inc()
-        return response
+    app.add_middleware(_MetricsMiddleware, requests_total=requests_total, latency=latency)
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     def metrics(_p: Principal | None = access(PUBLIC)) -> Response:

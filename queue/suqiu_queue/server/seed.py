@@ -187,4 +187,121 @@ def seed_demo(session: Session, *, employees: int = 200, today: date | None = No
         )
     session.flush()
     result.employees = employees
+    seed_history(session, center, rng, today)
     return result
+
+
+# Realistic case texts for the demo (what employees actually bring to such a center).
+HISTORY_CASES = [
+    ("policy", "visit", "咨询住房公积金提取条件，准备在老家购房，需要准备哪些材料"),
+    ("policy", "phone", "询问社保缴费基数调整后个人缴费部分如何变化"),
+    ("logistics", "visit", "三号宿舍楼热水器坏了一周，多次报修未处理"),
+    ("logistics", "online", "职工食堂晚餐供应时间太早，夜班职工吃不上饭"),
+    ("legal", "visit", "劳动合同到期，单位未续签也未通知，想了解自己的权益"),
+    ("legal", "letter", "工伤认定申请已提交两个月，一直没有结果"),
+    ("opinion", "online", "建议班车增加早六点半一班，方便倒班职工"),
+    ("proposal", "visit", "建议在输油泵房加装温度远程监测，减少人工巡检"),
+    ("health", "visit", "咨询大病医疗补充保险报销流程和比例"),
+    ("care", "visit", "最近工作压力大，睡眠不好，想找心理咨询师聊聊"),
+    ("urgent", "phone", "施工现场脚手架存在安全隐患，班组反映多次未整改"),
+    ("policy", "visit", "年休假天数计算是否包括在原单位的工龄"),
+]
+
+
+def seed_history(session: Session, center: Center, rng: random.Random, today: date) -> None:
+    """Past visits and cases for some employees, so arrival cards and the board are realistic."""
+    from datetime import UTC, datetime, time
+
+    from suqiu_queue.domain.enums import CaseState
+    from suqiu_queue.domain.numbering import format_case_reference, format_ticket_number
+
+    from .cases.models import Case, CaseTimeline
+    from .tickets.models import Ticket
+    from .tickets.numbers import allocate, case_scope, ticket_scope
+
+    categories = {c.code: c for c in session.scalars(select(Category)).all()}
+    people = session.scalars(select(Employee).order_by(Employee.id).limit(40)).all()
+    states = [
+        CaseState.ACCEPTED,
+        CaseState.ROUTED,
+        CaseState.IN_PROGRESS,
+        CaseState.ANSWERED,
+        CaseState.RATED,
+        CaseState.ARCHIVED,
+    ]
+    for index, person in enumerate(people):
+        for visit in range(1 + index % 2):
+            code, channel, summary = HISTORY_CASES[(index + visit * 5) % len(HISTORY_CASES)]
+            category = categories[code]
+            day = today - timedelta(days=rng.randint(3, 80))
+            at = datetime.combine(day, time(1 + rng.randint(0, 7), rng.randint(0, 59)), tzinfo=UTC)
+            number = allocate(session, ticket_scope(center.id, category.id, day))
+            ticket = Ticket(
+                center_id=center.id,
+                category_id=category.id,
+                number_category_id=category.id,
+                service_date=day,
+                number=number,
+                display=format_ticket_number(category.prefix, number),
+                lane="normal",
+                state="done",
+                employee_id=person.id,
+                identified_by="employee_no",
+                status_token=f"demo-{person.id}-{visit}-{rng.random()}",
+                note=summary,
+                source="system:seed",
+                issued_at=at,
+                called_at=at + timedelta(minutes=6),
+                serving_at=at + timedelta(minutes=7),
+                finished_at=at + timedelta(minutes=7 + category.default_service_minutes),
+                updated_at=at,
+            )
+            session.add(ticket)
+            session.flush()
+            if channel == "visit" or visit == 0:
+                status = (
+                    states[(index + visit) % len(states)]
+                    if day < today - timedelta(days=20)
+                    else states[(index + visit) % 3]
+                )
+                case = Case(
+                    reference=format_case_reference(at.year, allocate(session, case_scope(at.year))),
+                    center_id=center.id,
+                    employee_id=person.id,
+                    category_id=category.id,
+                    channel=channel,
+                    summary=summary,
+                    status=status.value,
+                    confidential=code == "care",
+                    origin_ticket_id=ticket.id,
+                    created_by="user:2",
+                    created_at=at + timedelta(minutes=8),
+                    updated_at=at + timedelta(days=2),
+                    outcome="已答复并解决" if status in (CaseState.RATED, CaseState.ARCHIVED) else "",
+                )
+                session.add(case)
+                session.flush()
+                ticket.case_id = case.id
+                session.add(
+                    CaseTimeline(
+                        case_id=case.id,
+                        at=case.created_at,
+                        actor="user:2",
+                        kind="created",
+                        to_status="accepted",
+                        note="受理",
+                    )
+                )
+                if status != CaseState.ACCEPTED:
+                    session.add(
+                        CaseTimeline(
+                            case_id=case.id,
+                            at=case.updated_at,
+                            actor="user:3",
+                            kind="status",
+                            from_status="accepted",
+                            to_status=status.value,
+                            note="演示数据",
+                        )
+                    )
+    session.flush()

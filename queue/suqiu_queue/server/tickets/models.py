@@ -35,7 +35,7 @@ class Ticket(Base):
     __table_args__ = (
         # The number belongs to the category that issued it; a transfer keeps the number.
         UniqueConstraint("center_id", "number_category_id", "service_date", "number", name="uq_ticket_number"),
-        Index("ix_ticket_queue", "center_id", "service_date", "state"),
+        Index("ix_ticket_queue", "center_id", "service_date", "state", "category_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -353,7 +353,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("status_token"),
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.create_index("ix_ticket_queue", ["center_id", "service_date", "state"], unique=False)
+        batch_op.create_index("ix_ticket_queue", ["center_id", "service_date", "state", "category_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_employee_id"), ["employee_id"], unique=False)
 
     # ### end Alembic commands ###
