@@ -8,6 +8,7 @@ hook wakes this process's broker directly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event, text
@@ -18,6 +19,19 @@ from .models import Event
 
 NOTIFY_CHANNEL = "suqiu_events"
 _PENDING = "suqiu_pending_events"
+
+# Kinds only some roles may hear (e.g. crisis alerts: counselors only). Every other kind goes to
+# everyone subscribed at the center. Areas register their kinds when imported.
+_AUDIENCES: dict[str, frozenset[str]] = {}
+
+
+def restrict_kind(kind: str, roles: Iterable[str]) -> None:
+    _AUDIENCES[kind] = frozenset(str(r) for r in roles)
+
+
+def may_hear(role: str, kind: str) -> bool:
+    audience = _AUDIENCES.get(kind)
+    return audience is None or role in audience
 
 
 def emit(session: Session, kind: str, payload: dict[str, Any], *, center_id: int | None) -> Event:

@@ -14,6 +14,7 @@ from ..context import Ctx, get_ctx
 from ..org.service import center_by_code
 from ..security import ALL_OFFICERS, Principal, access, require_center
 from .broker import replay
+from .service import may_hear
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
@@ -67,7 +68,7 @@ async def events(
                     )
                 else:
                     for ev in backlog:
-                        if subscriber.wants(ev):
+                        if subscriber.wants(ev) and may_hear(principal.role, ev["kind"]):
                             yield format_sse(ev)
                         replayed.add(ev["id"])
             while True:
@@ -80,7 +81,7 @@ async def events(
                     continue
                 if ev is None:  # server stopping, or we were too slow: the client will resume
                     return
-                if ev["id"] in replayed:
+                if ev["id"] in replayed or not may_hear(principal.role, ev["kind"]):
                     continue
                 yield format_sse(ev)
         finally:

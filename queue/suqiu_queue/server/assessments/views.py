@@ -1,0 +1,309 @@
+"""Assessment and crisis-alert endpoints.
+
+Who sees what (PIPL: psychological data is sensitive personal information):
+* results and answers — counselors only, every read audited;
+* the employee — their own band labels and dates, at a kiosk, proven by today's ticket;
+* crisis alerts — counselors; supervisors see that alerts exist (never answers);
+* statistics — counselors, supervisors and admins, only for groups of at least 5 people.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Header, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from suqiu_queue.domain.assessment import score
+from suqiu_queue.domain.enums import DeviceKind, Role
+from suqiu_queue.domain.errors import Conflict, Forbidden, Invalid, not_found
+from suqiu_queue.domain.hours import service_date
+
+from ..audit.service import record
+from ..context import Ctx, get_ctx
+from ..org.models import Center, OrgUnit
+from ..people.service import employee_by_no
+from ..security import Principal, access, require_center
+from ..tickets.service import get_ticket
+from . import service
+from .models import AssessmentResult
+from .sealing import data_key
+
+router = APIRouter(prefix="/api/v1", tags=["assessments"])
+
+KIOSK = f"device:{DeviceKind.KIOSK}"
+EMPLOYEE_NO = r"^[A-Za-z0-9-]+$"
+
+
+class ScoreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scale: str = Field(min_length=1, max_length=32)
+    points: list[int | None] = Field(min_length=1, max_length=200)
+    # Given: the paper result is stored for this employee. Absent: scored and forgotten.
+    employee_no: str | None = Field(default=None, min_length=1, max_length=32, pattern=EMPLOYEE_NO)
+
+
+class SubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scale: str = Field(min_length=1, max_length=32)
+    points: list[int | None] = Field(min_length=1, max_length=200)
+    employee_no: str | None = Field(default=None, min_length=1, max_length=32, pattern=EMPLOYEE_NO)
+    ticket_id: int | None = None
+    # A kiosk that lost the answer retries with the same key and gets the same result, once.
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=128)
+
+
+def _center(session: Any, center_id: int | None) -> Center | None:
+    return session.get(Center, center_id) if center_id is not None else None
+
+
+@router.post("/assessments/score")
+def score_paper_form(
+    body: ScoreIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(Role.COUNSELOR)
+) -> dict[str, Any]:
+    """A counselor types in a paper questionnaire: points as ticked, before any reversal."""
+    scale = service.catalog().get(body.scale)
+    result = score(scale, body.points)
+    reply: dict[str, Any] = {
+        **result.summary(),
+        "version": scale.version,
+        "flags": [{"item": f.item, "level": f.level, "label": f.label.zh} for f in result.flags],
+        "factor_means": dict(result.factor_means),
+        "assessment_id": None,
+    }
+    if body.employee_no is None:
+        return reply
+    with ctx.tx() as session:
+        employee = employee_by_no(session, body.employee_no)
+        # The counselor entering the form is the one who knows: no alert is raised for it.
+        stored = service.store(
+            session,
+            now=ctx.now(),
+            scale=scale,
+            result=result,
+            key=data_key(ctx.settings.data_dir),
+            source="paper",
+            actor=principal.actor,
+            center=_center(session, principal.center_id),
+            employee=employee,
+            raise_alert=False,
+        )
+        record(
+            session,
+            actor=principal.actor,
+            action="assessment.paper_entry",
+            subject=f"employee:{employee.id}",
+            detail={"assessment_id": stored.row.id, "scale": scale.id},
+        )
+        reply["assessment_id"] = stored.row.id
+    return reply
+
+
+@router.post("/assessments", status_code=201)
+def submit(
+    body: SubmitIn,
+    ctx: Ctx = Depends(get_ctx),
+    principal: Principal = access(KIOSK),
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> dict[str, Any]:
+    """The kiosk hands in answers. It gets back kind words and next steps, never anyone's data."""
+    scale = service.catalog().get(body.scale)
+    result = score(scale, body.points)
+    key = body.idempotency_key or idempotency_key
+    if key is not None and len(key) < 8:
+        raise Invalid("invalid_idempotency_key", "幂等键至少 8 个字符", "Idempotency key must be at least 8 characters")
+    for attempt in range(2):
+        try:
+            with ctx.tx() as session:
+                if key is not None:
+                    existing = service.find_by_idempotency_key(session, key)
+                    if existing is not None:
+                        if existing.created_by != principal.actor:
+                            raise Conflict("idempotency_key_reused", "该幂等键已被使用", "Idempotency key already used")
+                        replay = service.rescore(existing, data_key(ctx.settings.data_dir))
+                        return {**service.kiosk_reply(scale, replay), "created": False}
+                center = _center(session, principal.center_id)
+                ticket = get_ticket(session, body.ticket_id) if body.ticket_id is not None else None
+                if ticket is not None:
+                    require_center(principal, ticket.center_id)
+                employee = employee_by_no(session, body.employee_no) if body.employee_no else None
+                if ticket is not None and employee is not None and ticket.employee_id not in (None, employee.id):
+                    raise Conflict(
+                        "ticket_other_employee",
+                        "该号票属于另一位职工",
+                        "This ticket belongs to another employee",
+                    )
+                stored = service.store(
+                    session,
+                    now=ctx.now(),
+                    scale=scale,
+                    result=result,
+                    key=data_key(ctx.settings.data_dir),
+                    source="kiosk",
+                    actor=principal.actor,
+                    center=center,
+                    employee=employee,
+                    ticket=ticket,
+                    idempotency_key=key,
+                )
+                record(
+                    session,
+                    actor=principal.actor,
+                    action="assessment.submit",
+                    subject=f"assessment:{stored.row.id}",
+                    detail={
+                        "scale": scale.id,
+                        "identified": employee is not None,
+                        "crisis_alert": stored.alert.id if stored.alert else None,
+                    },
+                )
+                return {**service.kiosk_reply(scale, result), "created": True}
+        except IntegrityError:
+            # A concurrent retry with the same key won the insert: answer with its result.
+            if attempt or key is None:
+                raise
+    raise AssertionError("unreachable")
+
+
+@router.get("/assessments/stats")
+def statistics(
+    scale: str = Query(min_length=1, max_length=32),
+    org_unit: str | None = Query(default=None, max_length=64),
+    since: datetime | None = Query(default=None, description="only results from this time on (ISO 8601)"),
+    ctx: Ctx = Depends(get_ctx),
+    principal: Principal = access(Role.COUNSELOR, Role.SUPERVISOR, Role.ADMIN),
+) -> dict[str, Any]:
+    """Aggregates by org unit. A group of fewer than 5 people is never shown on its own."""
+    definition = service.catalog().get(scale)
+    if since is not None and since.tzinfo is None:
+        raise Invalid("naive_datetime", "时间需带时区，例如 2026-11-01T00:00:00+08:00", "since needs a time zone")
+    with ctx.tx() as session:
+        unit = None
+        if org_unit:
+            unit = session.scalar(select(OrgUnit).where(OrgUnit.code == org_unit))
+            if unit is None:
+                raise not_found("单位", "Org unit", org_unit)
+        out = service.statistics(session, scale=definition, org_unit=unit, since=since)
+        record(
+            session,
+            actor=principal.actor,
+            action="assessment.stats_read",
+            subject=f"scale:{definition.id}",
+            detail={"org_unit": org_unit},
+        )
+        return out
+
+
+@router.get("/assessments")
+def list_results(
+    employee_no: str | None = Query(default=None, min_length=1, max_length=32),
+    ticket_id: int | None = Query(default=None),
+    ctx: Ctx = Depends(get_ctx),
+    principal: Principal = access(Role.COUNSELOR),
+) -> dict[str, Any]:
+    """A person's (or a ticket's) results with every item answered. Counselors only; audited."""
+    if employee_no is None and ticket_id is None:
+        raise Invalid(
+            "employee_or_ticket_required",
+            "请提供工号或号票",
+            "Give employee_no or ticket_id",
+        )
+    with ctx.tx() as session:
+        employee = employee_by_no(session, employee_no) if employee_no else None
+        if ticket_id is not None:
+            require_center(principal, get_ticket(session, ticket_id).center_id)
+        rows = session.scalars(
+            service.results_query(employee_id=employee.id if employee else None, ticket_id=ticket_id)
+        ).all()
+        key = data_key(ctx.settings.data_dir)
+        results = [service.result_out(session, row, key) for row in rows]
+        record(
+            session,
+            actor=principal.actor,
+            action="assessment.read",
+            subject=f"employee:{employee.id}" if employee else f"ticket:{ticket_id}",
+            detail={"results": [r["id"] for r in results]},
+        )
+        return {"employee_no": employee.employee_no if employee else None, "results": results}
+
+
+@router.get("/assessments/{assessment_id}")
+def read_result(
+    assessment_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = access(Role.COUNSELOR)
+) -> dict[str, Any]:
+    """One result, e.g. opened from a crisis alert. Counselors only; audited."""
+    with ctx.tx() as session:
+        row = session.get(AssessmentResult, assessment_id)
+        if row is None:
+            raise not_found("测评结果", "Assessment", assessment_id)
+        if row.center_id is not None:
+            require_center(principal, row.center_id)
+        out = service.result_out(session, row, data_key(ctx.settings.data_dir))
+        record(session, actor=principal.actor, action="assessment.read", subject=f"assessment:{row.id}")
+        return out
+
+
+@router.get("/employees/{employee_no}/assessments/mine")
+def my_results(
+    employee_no: str,
+    ticket_id: int = Query(description="today's ticket of this employee, issued at this kiosk's center"),
+    ctx: Ctx = Depends(get_ctx),
+    principal: Principal = access(KIOSK),
+) -> dict[str, Any]:
+    """The employee's own past results at the kiosk: scale, date and band label — nothing more.
+
+    Typing a 工号 is not proof of being that person, so the kiosk must also name the ticket the
+    person was identified for today at this center.
+    """
+    with ctx.tx() as session:
+        employee = employee_by_no(session, employee_no)
+        ticket = get_ticket(session, ticket_id)
+        require_center(principal, ticket.center_id)
+        center = session.get(Center, ticket.center_id)
+        assert center is not None
+        if ticket.employee_id != employee.id or ticket.service_date != service_date(ctx.now(), center.timezone):
+            raise Forbidden(
+                "not_identified",
+                "请先核验身份并取号后再查看本人的测评记录",
+                "Identify and take today's ticket before viewing your own results",
+            )
+        out = service.own_results(session, employee, ZoneInfo(center.timezone))
+        record(
+            session,
+            actor=principal.actor,
+            action="assessment.self_read",
+            subject=f"employee:{employee.id}",
+            detail={"ticket_id": ticket.id},
+        )
+        return {"employee_no": employee.employee_no, "results": out}
+
+
+@router.get("/crisis-alerts")
+def list_alerts(
+    open: int = Query(default=1, ge=0, le=1, description="1: only unacknowledged alerts"),
+    ctx: Ctx = Depends(get_ctx),
+    principal: Principal = access(Role.COUNSELOR, Role.SUPERVISOR),
+) -> dict[str, Any]:
+    """That alerts exist, for which ticket, and who took them. Never answers or scores."""
+    with ctx.read() as session:
+        alerts = service.open_alerts(session, center_id=principal.center_id, only_open=bool(open))
+        return {"alerts": [service.alert_out(a) for a in alerts]}
+
+
+@router.post("/crisis-alerts/{alert_id}/ack")
+def acknowledge_alert(
+    alert_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = access(Role.COUNSELOR)
+) -> dict[str, Any]:
+    """A counselor takes the alert; the others' pop-ups close (``crisis.acknowledged``)."""
+    with ctx.tx() as session:
+        alert = service.get_alert(session, alert_id, for_update=True)
+        require_center(principal, alert.center_id)
+        service.acknowledge(session, alert, now=ctx.now(), actor=principal.actor)
+        record(session, actor=principal.actor, action="crisis.acknowledge", subject=f"crisis_alert:{alert.id}")
+        return service.alert_out(alert)
