@@ -271,6 +271,75 @@ class SuqiuClient:
     def add_case_note(self, case_id: int, note: str) -> dict[str, Any]:
         return dict(self.post(f"/api/v1/cases/{case_id}/notes", {"note": note}))
 
+    def arrival_card(self, ticket_id: int) -> dict[str, Any]:
+        """The officer's 到访卡片 for a ticket (full name, history, flags); the server audits the read."""
+        return dict(self.get(f"/api/v1/tickets/{ticket_id}/arrival-card"))
+
+    def hand_over_case(self, case_id: int, *, department: str, person: str = "", note: str = "") -> dict[str, Any]:
+        """转交: hand the case to a department (and optionally a named person)."""
+        body = {"department": department, "person": person, "note": note}
+        return dict(self.post(f"/api/v1/cases/{case_id}/handover", body))
+
+    # -- kiosk: FAQ, offline number blocks, public ticket status ----------------------------------------
+
+    def faq_search(self, category: str, q: str = "", limit: int = 5) -> list[dict[str, Any]]:
+        """Best answers first (each with id, question, answer, category); empty ``q``: the category's top ones."""
+        data = self.get("/api/v1/faq/search", category=category or None, q=q.strip() or None, limit=limit)
+        return list(data["items"])
+
+    def faq_viewed(self, faq_id: int) -> None:
+        """The visitor opened this answer (counted for reports)."""
+        self.post(f"/api/v1/faq/{faq_id}/viewed")
+
+    def faq_resolved(self, faq_id: int) -> None:
+        """“问题已解决”: the visit ends here without a ticket."""
+        self.post(f"/api/v1/faq/{faq_id}/resolved")
+
+    def faq_not_resolved(self, faq_id: int) -> None:
+        """“仍需人工”: the visitor goes on to take a ticket."""
+        self.post(f"/api/v1/faq/{faq_id}/not-resolved")
+
+    def lease_number_block(self, center: str, category: str, size: int = 20) -> dict[str, Any]:
+        """Reserve today's numbers for offline use: ``{category, prefix, service_date, first, last, ...}``.
+
+        Retried with one request key, so a lost answer never burns a second block.
+        """
+        body = {"center": center, "category": category, "size": size, "request_key": new_idempotency_key()}
+        last: ServerUnavailable | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                return dict(self.post("/api/v1/kiosk/number-blocks", body))
+            except ServerUnavailable as exc:
+                last = exc
+                time.sleep(self.backoff * (2**attempt))
+        assert last is not None
+        raise last
+
+    def number_blocks(self) -> dict[str, Any]:
+        """This kiosk's blocks for today, with how many numbers of each were uploaded."""
+        return dict(self.get("/api/v1/kiosk/number-blocks"))
+
+    def upload_offline_tickets(self, center: str, tickets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Upload tickets issued offline; per item ``{idempotency_key, status, reason?, ticket?}``.
+
+        ``status`` is accepted, duplicate (already uploaded) or rejected (``reason`` says why).
+        Safe to repeat: every item carries its own idempotency key. At most 200 items per call.
+        """
+        items = [
+            {**t, "issued_at": t["issued_at"].isoformat()} if isinstance(t.get("issued_at"), datetime) else dict(t)
+            for t in tickets
+        ]
+        data = self.post(
+            "/api/v1/kiosk/offline-tickets",
+            {"center": center, "tickets": items},
+            timeout=(self.timeout[0], max(self.timeout[1], 60.0)),
+        )
+        return list(data["results"])
+
+    def ticket_status(self, token: str) -> dict[str, Any]:
+        """What the QR code's page shows (no personal data), as JSON."""
+        return dict(self.get(f"/api/v1/t/{token}"))
+
     # -- events ---------------------------------------------------------------------------------------
 
     def events(

@@ -1,0 +1,1 @@
+"""Offline number blocks leased by kiosks, and the upload of tickets issued while offline."""

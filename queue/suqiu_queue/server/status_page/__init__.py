@@ -1,0 +1,1 @@
+"""The public ticket status page behind the QR code: /t/<token>."""
