@@ -125,3 +125,8 @@ def history(
         ]
         items.sort(key=lambda item: item["at"], reverse=True)
         return {"employee": employee_out(employee, ctx.now().date()), "items": items[:limit]}
+
+
+from .admin_views import router as _admin_router  # noqa: E402
+
+router.include_router(_admin_router)
