@@ -38,6 +38,9 @@ class Speaker(Protocol):
 
     def say(self, text: str, *, rate: float = 1.0, volume: float = 1.0) -> None: ...
 
+    def chime(self, *, volume: float = 1.0) -> None:
+        """Queue the soft two-tone chime (before a hall announcement) in the same voice queue."""
+
     def cancel(self) -> None: ...
 
     def wait_idle(self, timeout: float | None = None) -> bool: ...
