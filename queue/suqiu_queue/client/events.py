@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ class EventStream:
         if response is not None:
             # Closing from another thread may race the reader; either way the stream ends.
             with contextlib.suppress(Exception):
+                _wake_reader(response)
                 response.close()
 
     @property
@@ -111,3 +113,12 @@ class EventStream:
         finally:
             self._response = None
             response.close()
+
+
+def _wake_reader(response: requests.Response) -> None:
+    """Closing a socket does not wake a thread blocked reading it (it would sleep until the next
+    heartbeat, 15 s); shutting the socket down does, so ``stop()`` takes effect at once."""
+    connection = getattr(response.raw, "connection", None) or getattr(response.raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        sock.shutdown(socket.SHUT_RDWR)
