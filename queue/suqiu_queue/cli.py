@@ -134,11 +134,16 @@ def cmd_device_add(args: argparse.Namespace) -> int:
     if args.write_config:
         path = Path(args.write_config)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            f'[device]\nserver = "{args.server_url}"\nkey = "{key}"\ncenter = "{args.center}"\nkind = "{device.kind}"\n',
-            encoding="utf-8",
+        values = {"server": args.server_url, "key": key, "center": args.center, "kind": device.kind}
+        # JSON strings are valid TOML basic strings, so a quote in a value cannot break the file.
+        text = "[device]\n" + "".join(
+            f"{name} = {json.dumps(value, ensure_ascii=False)}\n" for name, value in values.items()
         )
-        path.chmod(0o600)
+        # Created 0600 from the first byte (and tightened if it already existed): the key is a secret.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
         print(f"已写入配置文件 written to {path}")
     return 0
 
@@ -287,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", default=None, help="where the demo database lives (default: SUQIU_DATA_DIR)")
+    p.add_argument(
+        "--screenshots", metavar="DIR", help="drive scripted kiosk visits, save a PNG of every kiosk screen, then stop"
+    )
     p.set_defaults(func=cmd_demo)
 
     _register_command_modules(sub)

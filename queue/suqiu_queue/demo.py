@@ -85,10 +85,17 @@ def run(args: argparse.Namespace) -> int:
     children = [server]
     try:
         _wait_healthy(base, server)
+        if getattr(args, "screenshots", None):
+            from suqiu_kiosk.screenshots import capture_all
+
+            saved = capture_all(base, keys.get("kiosk", ""), args.screenshots)
+            print(f"已保存 {len(saved)} 张自助机截图 saved {len(saved)} kiosk screenshots to {args.screenshots}")
+            return 0
         print()
         print("=" * 72)
         print(f" 服务器 Server:        {base}    (API docs: {base}/docs)")
-        print(f" 阳光办理看板 Board:    {base}/board?center={DEMO_CENTER}   (宽屏 wide: &layout=wide)")
+        board_url = f"{base}/board?center={DEMO_CENTER}&key={keys.get('board', '')}"
+        print(f" 阳光办理看板 Board:    {board_url}   (宽屏 wide: &layout=wide)")
         print(f" 官员账号 Officer logins (password 密码: {DEMO_PASSWORD}):")
         print("   admin, reception, handler, counselor, legal, supervisor")
         for kind, key in keys.items():
@@ -110,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
                 subprocess.Popen([sys.executable, "-m", "suqiu_queue.cli", app_name, "--server", base, *key_args])
             )
         if shutil.which("chromium") and _has_display() and not args.headless:
-            children.append(subprocess.Popen(["chromium", "--new-window", f"{base}/board?center={DEMO_CENTER}"]))
+            children.append(subprocess.Popen(["chromium", "--new-window", board_url]))
         print(" Ctrl+C 结束演示 to stop.")
         server.wait()
         return server.returncode or 0
