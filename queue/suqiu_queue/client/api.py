@@ -340,6 +340,347 @@ class SuqiuClient:
         """What the QR code's page shows (no personal data), as JSON."""
         return dict(self.get(f"/api/v1/t/{token}"))
 
+    # -- psychological self-assessment (心理测评) and crisis alerts -------------------------------------
+
+    def assessment_scales(self) -> list[dict[str, Any]]:
+        """The questionnaires the site may use: items, options, flags and bands (kiosk, counselor)."""
+        return list(self.get("/api/v1/assessments/scales")["scales"])
+
+    def submit_assessment(
+        self,
+        scale: str,
+        points: list[int | None],
+        *,
+        employee_no: str | None = None,
+        ticket_id: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Hand in a kiosk assessment: ``{scale, scale_name, band, band_label, crisis, supportive_text,
+        next_steps, created}``. Retried with one idempotency key, so a lost answer stores it once."""
+        key = idempotency_key or new_idempotency_key()
+        body: dict[str, Any] = {"scale": scale, "points": points, "idempotency_key": key}
+        if employee_no:
+            body["employee_no"] = employee_no
+        if ticket_id is not None:
+            body["ticket_id"] = ticket_id
+        last: ServerUnavailable | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                return dict(self.post("/api/v1/assessments", body))
+            except ServerUnavailable as exc:
+                last = exc
+                time.sleep(self.backoff * (2**attempt))
+        assert last is not None
+        raise last
+
+    def assessments(self, *, employee_no: str | None = None, ticket_id: int | None = None) -> dict[str, Any]:
+        """A person's (or a ticket's) results with every item answered, newest first (counselor; audited)."""
+        return dict(self.get("/api/v1/assessments", employee_no=employee_no, ticket_id=ticket_id))
+
+    def assessment(self, assessment_id: int) -> dict[str, Any]:
+        """One result with its items (counselor; audited)."""
+        return dict(self.get(f"/api/v1/assessments/{assessment_id}"))
+
+    def my_assessments(self, employee_no: str, ticket_id: int) -> list[dict[str, Any]]:
+        """At the kiosk, after identification: the person's own ``date, scale, scale_name, band_label``."""
+        return list(self.get(f"/api/v1/employees/{employee_no}/assessments/mine", ticket_id=ticket_id)["results"])
+
+    def crisis_alerts(self, *, only_open: bool = True) -> list[dict[str, Any]]:
+        """Crisis alerts of the caller's center: ticket, times, who took it — never answers."""
+        return list(self.get("/api/v1/crisis-alerts", open=1 if only_open else 0)["alerts"])
+
+    def acknowledge_crisis_alert(self, alert_id: int) -> dict[str, Any]:
+        """我来接手: the counselor takes the alert (409 ``alert_already_acknowledged`` if someone did)."""
+        return dict(self.post(f"/api/v1/crisis-alerts/{alert_id}/ack"))
+
+    # -- voice messages (语音留言) --------------------------------------------------------------------
+
+    def _send_raw(self, method: str, path: str, *, timeout: tuple[float, float] | None = None, **kwargs: Any) -> Any:
+        """Like ``request`` for bodies and answers that are not JSON (uploads, audio)."""
+        try:
+            response = self.http.request(
+                method, f"{self.base_url}{path}", headers=self.auth_headers(), timeout=timeout or self.timeout, **kwargs
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise ServerUnavailable(str(exc)) from exc
+        if response.status_code in (502, 503, 504):
+            raise ServerUnavailable(f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise _api_error(response)
+        return response
+
+    def upload_voice_message(
+        self,
+        ticket_id: int,
+        audio: bytes,
+        *,
+        transcript: str = "",
+        transcript_status: str | None = None,
+        idempotency_key: str | None = None,
+        filename: str = "voice.flac",
+        content_type: str = "audio/flac",
+    ) -> dict[str, Any]:
+        """Attach a recording (FLAC, Ogg Opus or WAV) to a ticket this kiosk issued.
+
+        ``transcript_status``: ok, empty, failed or unavailable (no engine). Retried with one
+        idempotency key, so a lost answer never stores the message twice.
+        """
+        fields = {
+            "ticket_id": str(ticket_id),
+            "transcript": transcript,
+            "idempotency_key": idempotency_key or new_idempotency_key(),
+        }
+        if transcript_status:
+            fields["transcript_status"] = transcript_status
+        last: ServerUnavailable | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                response = self._send_raw(
+                    "POST",
+                    "/api/v1/voice-messages",
+                    data=fields,
+                    files={"audio": (filename, audio, content_type)},
+                    timeout=(self.timeout[0], max(self.timeout[1], 30.0)),
+                )
+                return dict(response.json())
+            except ServerUnavailable as exc:
+                last = exc
+                time.sleep(self.backoff * (2**attempt))
+        assert last is not None
+        raise last
+
+    def voice_messages(self, *, ticket_id: int | None = None, case_id: int | None = None) -> list[dict[str, Any]]:
+        """A ticket's or a case's voice messages with transcripts (officers; the server audits the read)."""
+        if (ticket_id is None) == (case_id is None):
+            raise ValueError("give ticket_id or case_id")
+        if ticket_id is not None:
+            path = f"/api/v1/tickets/{ticket_id}/voice-messages"
+        else:
+            path = f"/api/v1/cases/{case_id}/voice-messages"
+        return list(self.get(path)["items"])
+
+    def voice_message_audio(self, voice_id: int) -> bytes:
+        """The recording's bytes (FLAC or Ogg Opus). Each call is one audited playback."""
+        return bytes(self._send_raw("GET", f"/api/v1/voice-messages/{voice_id}/audio").content)
+
+    # -- the closed loop: 分流 → 办理 → 反馈 → 评价 → 归档, clocks, 议事, publication ---------------------
+    # Every action answers with the whole case as the case view shows it (timeline, ``sla`` steps and
+    # pauses, ``deliberation``, ``repeats``, ``showcase``, ``allowed_actions``). Not retried: POSTs.
+
+    def _case_action(self, case_id: int, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        return dict(
+            self.post(f"/api/v1/cases/{case_id}/{action}", {k: v for k, v in (body or {}).items() if v is not None})
+        )
+
+    def cases(
+        self, *, center: str | None = None, status: str | None = None, mine: bool = False, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Cases of a center, newest change first; ``mine=True``: those assigned to me."""
+        data = self.get("/api/v1/cases", center=center, status=status, mine=str(mine).lower(), limit=limit)
+        return list(data["items"])
+
+    def overdue_cases(self, center: str, department: str | None = None) -> list[dict[str, Any]]:
+        """督办 list (supervisors): open cases past a due time, most overdue first, with ``overdue_hours``."""
+        return list(self.get("/api/v1/cases/overdue", center=center, department=department)["items"])
+
+    def similar_cases(self, center: str, text: str, employee_no: str | None = None) -> dict[str, Any]:
+        """重复诉求 check before registering: ``{threshold, repeat, items: [{case_id, reference, score, ...}]}``."""
+        return dict(self.post("/api/v1/cases/similar", {"center": center, "text": text, "employee_no": employee_no}))
+
+    def route_case(
+        self,
+        case_id: int,
+        departments: list[str],
+        *,
+        responsible: str | None = None,
+        assignee: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        """分流 (转办 when already routed: ``reason`` required); several departments open a 议事."""
+        body = {"departments": departments, "responsible": responsible, "assignee": assignee, "reason": reason}
+        return self._case_action(case_id, "route", body)
+
+    def start_case(self, case_id: int) -> dict[str, Any]:
+        return self._case_action(case_id, "start")
+
+    def answer_case(self, case_id: int, reply: str, *, outcome: str = "resolved") -> dict[str, Any]:
+        """反馈: ``outcome="explained"`` when it cannot be solved (the reply is the explanation)."""
+        return self._case_action(case_id, "answer", {"reply": reply, "outcome": outcome})
+
+    def rate_case(
+        self, case_id: int, score: int, comment: str | None = None, *, channel: str = "phone"
+    ) -> dict[str, Any]:
+        """评价 taken by an officer: ``channel`` is ``phone`` (回访) or ``counter``."""
+        return self._case_action(case_id, "rate", {"score": score, "comment": comment, "channel": channel})
+
+    def rate_by_token(self, token: str, score: int, comment: str | None = None) -> dict[str, Any]:
+        """The kiosk (device key) or the receipt's QR page rates the ticket's answered case."""
+        return dict(self.post("/api/v1/cases/rate-by-token", {"token": token, "score": score, "comment": comment}))
+
+    def cases_by_token(self, token: str) -> list[dict[str, Any]]:
+        """The receipt's cases and whether each can be rated (references and states only)."""
+        return list(self.get(f"/api/v1/cases/by-token/{token}")["items"])
+
+    def reopen_case(self, case_id: int, reason: str) -> dict[str, Any]:
+        return self._case_action(case_id, "reopen", {"reason": reason})
+
+    def escalate_case(self, case_id: int, reason: str) -> dict[str, Any]:
+        """提请民事民议 (after an unsatisfied rating)."""
+        return self._case_action(case_id, "escalate", {"reason": reason})
+
+    def archive_case(self, case_id: int, reason: str | None = None) -> dict[str, Any]:
+        return self._case_action(case_id, "archive", {"reason": reason})
+
+    def pause_case(self, case_id: int, reason: str) -> dict[str, Any]:
+        """Stop the clock with a recorded reason (e.g. 等待员工补交材料)."""
+        return self._case_action(case_id, "pause", {"reason": reason})
+
+    def resume_case(self, case_id: int) -> dict[str, Any]:
+        return self._case_action(case_id, "resume")
+
+    def extend_case(self, case_id: int, step: str, reason: str) -> dict[str, Any]:
+        """延期 of ``step`` (accept / first_response / answer / resolve), with a written reason."""
+        return self._case_action(case_id, "extend", {"step": step, "reason": reason})
+
+    def invite_departments(self, case_id: int, departments: list[str]) -> dict[str, Any]:
+        return self._case_action(case_id, "deliberation/invite", {"departments": departments})
+
+    def deliberation_comment(self, case_id: int, department: str, comment: str) -> dict[str, Any]:
+        return self._case_action(case_id, "deliberation/comments", {"department": department, "comment": comment})
+
+    def deliberation_sign_off(self, case_id: int, department: str, comment: str | None = None) -> dict[str, Any]:
+        """会签 for ``department``."""
+        return self._case_action(case_id, "deliberation/sign-off", {"department": department, "comment": comment})
+
+    def deliberation_decide(self, case_id: int, lead_department: str, conclusion: str) -> dict[str, Any]:
+        """议事结论 (every department signed off); names the lead department."""
+        return self._case_action(
+            case_id, "deliberation/decide", {"lead_department": lead_department, "conclusion": conclusion}
+        )
+
+    def request_publication(self, case_id: int, title: str, summary: str) -> dict[str, Any]:
+        """Propose an anonymised summary for the 案例专栏 (no names, staff numbers or phones)."""
+        return self._case_action(case_id, "showcase", {"title": title, "summary": summary})
+
+    def decide_publication(self, case_id: int, approve: bool, note: str | None = None) -> dict[str, Any]:
+        """Supervisors: approve or reject the publication request."""
+        return self._case_action(case_id, "showcase/decision", {"approve": approve, "note": note})
+
+    def set_adoption(self, case_id: int, status: str, reward_note: str | None = None) -> dict[str, Any]:
+        """合理化建议: pending / adopted / partly_adopted / not_adopted / implemented, and the reward note."""
+        body = {"status": status, "reward_note": reward_note}
+        return dict(self.request("PUT", f"/api/v1/cases/{case_id}/adoption", json=body))
+
+    def set_visibility(
+        self, case_id: int, *, confidential: bool | None = None, private: bool | None = None
+    ) -> dict[str, Any]:
+        body = {"confidential": confidential, "private": private}
+        return dict(self.request("PUT", f"/api/v1/cases/{case_id}/visibility", json=body))
+
+    def showcase(self, center: str) -> list[dict[str, Any]]:
+        """案例专栏: approved, anonymised summaries (public)."""
+        return list(self.get("/api/v1/showcase", center=center)["items"])
+
+    def sla_policies(self) -> list[dict[str, Any]]:
+        return list(self.get("/api/v1/sla-policies")["items"])
+
+    def save_sla_policy(self, code: str, policy: dict[str, Any]) -> dict[str, Any]:
+        """Admins: replace a policy (the shape ``sla_policies()`` returns)."""
+        return dict(self.request("PUT", f"/api/v1/sla-policies/{code}", json=policy))
+
+    def supervision_notifications(self, limit: int = 50) -> list[dict[str, Any]]:
+        """My in-app 督办 reminders (supervisors: also the center's unassigned ones), newest first."""
+        return list(self.get("/api/v1/supervision/notifications", limit=limit)["items"])
+
+    # -- faces: consent-based recognition (embeddings only, never images; see docs/faces.md) --------
+
+    def face_consent_text(self, version: str | None = None) -> dict[str, Any]:
+        """The versioned consent text for the separate consent screen."""
+        return dict(self.get("/api/v1/faces/consent-text", version=version))
+
+    def face_request_enrolment(
+        self,
+        *,
+        employee_no: str,
+        phone_last4: str,
+        consent_version: str,
+        model: str,
+        embeddings: list[list[float]],
+    ) -> dict[str, Any]:
+        """Kiosk: consent given and identity checked; waits for an officer (``status: pending``)."""
+        body = {
+            "employee_no": employee_no,
+            "phone_last4": phone_last4,
+            "consent_version": consent_version,
+            "consent_accepted": True,
+            "model": model,
+            "embeddings": embeddings,
+        }
+        return dict(self.post("/api/v1/faces/enrolment-requests", body))
+
+    def face_match(self, *, model: str, embedding: list[float]) -> dict[str, Any]:
+        """Kiosk: ``{matched: false}`` or ``{matched: true, match_id, token, masked_name}``."""
+        return dict(self.post("/api/v1/faces/match", {"model": model, "embedding": embedding}))
+
+    def face_confirm(self, match_id: int, token: str) -> dict[str, Any]:
+        """Kiosk, after "是": ``{employee_no, masked_name, history}`` (the read is audited)."""
+        return dict(self.post(f"/api/v1/faces/matches/{match_id}/confirm", {"token": token}))
+
+    def face_decline(self, match_id: int, token: str) -> None:
+        self.post(f"/api/v1/faces/matches/{match_id}/decline", {"token": token})
+
+    def face_link_ticket(self, match_id: int, token: str, ticket_id: int) -> dict[str, Any]:
+        """Kiosk: mark the confirmed person's ticket as identified by face (the arrival card shows it)."""
+        return dict(
+            self.post(f"/api/v1/faces/matches/{match_id}/link-ticket", {"token": token, "ticket_id": ticket_id})
+        )
+
+    def face_withdraw(
+        self,
+        *,
+        match_id: int | None = None,
+        token: str | None = None,
+        employee_no: str | None = None,
+        phone_last4: str | None = None,
+    ) -> dict[str, Any]:
+        """Kiosk: withdraw after recognition (match id + token) or with 工号 + phone digits."""
+        if match_id is not None:
+            body: dict[str, Any] = {"match_id": match_id, "token": token}
+        else:
+            body = {"employee_no": employee_no, "phone_last4": phone_last4}
+        return dict(self.post("/api/v1/faces/withdraw", body))
+
+    def face_pending_enrolments(self, center: str | None = None) -> list[dict[str, Any]]:
+        """Officers: kiosk enrolments waiting for confirmation ("待确认人脸登记")."""
+        return list(self.get("/api/v1/faces/enrolments", center=center)["items"])
+
+    def face_confirm_enrolment(self, enrolment_id: int) -> dict[str, Any]:
+        return dict(self.post(f"/api/v1/faces/enrolments/{enrolment_id}/confirm"))
+
+    def face_reject_enrolment(self, enrolment_id: int) -> dict[str, Any]:
+        return dict(self.post(f"/api/v1/faces/enrolments/{enrolment_id}/reject"))
+
+    def face_enrol_at_desk(
+        self, *, employee_no: str, consent_version: str, model: str, embeddings: list[list[float]]
+    ) -> dict[str, Any]:
+        """Officers: enrolment with the officer present (active at once)."""
+        body = {
+            "employee_no": employee_no,
+            "consent_version": consent_version,
+            "consent_accepted": True,
+            "model": model,
+            "embeddings": embeddings,
+        }
+        return dict(self.post("/api/v1/faces/enrolments", body))
+
+    def face_status(self, employee_no: str) -> dict[str, Any]:
+        """Officers: ``{consent, pending_enrolment, templates}`` of one person."""
+        return dict(self.get(f"/api/v1/faces/employees/{employee_no}"))
+
+    def face_withdraw_for(self, employee_no: str) -> dict[str, Any]:
+        """Officers: withdraw at the front desk on the person's request."""
+        return dict(self.post(f"/api/v1/faces/employees/{employee_no}/withdraw"))
+
     # -- events ---------------------------------------------------------------------------------------
 
     def events(

@@ -200,6 +200,44 @@ def statistics(
         return out
 
 
+@router.get("/assessments/scales")
+def list_scales(principal: Principal = access(KIOSK, Role.COUNSELOR)) -> dict[str, Any]:
+    """The questionnaires this site may use, as the kiosk shows them (declared before
+    ``/assessments/{id}``, which would otherwise take the path). Printed form text, no one's data:
+    items with their options and flags (so the kiosk knows when to hand in early), and the bands
+    (so a counselor's chart can shade them). A licensed scale without its licence is not listed."""
+    return {
+        "scales": [
+            {
+                "id": s.id,
+                "version": s.version,
+                "short_name": s.short_name,
+                "name": s.name.zh,
+                "name_en": s.name.en,
+                "instructions": s.instructions.zh,
+                "instructions_en": s.instructions.en,
+                "bands_on": s.scoring.bands_on,
+                "range": list(s.banded_range),
+                "bands": [{"code": b.code, "min": b.min, "max": b.max, "label": b.label.zh} for b in s.bands],
+                "items": [
+                    {
+                        "number": i.number,
+                        "text": i.text.zh,
+                        "text_en": i.text.en,
+                        "scored": i.scored,
+                        "options": [
+                            {"points": o.points, "label": o.label.zh, "label_en": o.label.en} for o in i.options
+                        ],
+                        "flags": [{"level": f.level, "min_points": f.min_points} for f in i.flags],
+                    }
+                    for i in s.items
+                ],
+            }
+            for s in service.catalog().list()
+        ]
+    }
+
+
 @router.get("/assessments")
 def list_results(
     employee_no: str | None = Query(default=None, min_length=1, max_length=32),
