@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml install/system-deps.sh
 	@$(MAKE) --no-print-directory system-deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip wheel setuptools
-	$(PY) -m pip install -q -e ".[apps,devices,dev]"
+	$(PY) -m pip install -q -e ".[apps,devices,voice,dev]"
 	@touch $(STAMP)
 
 venv: $(STAMP)
