@@ -37,6 +37,8 @@ class OpeningHours:
     @classmethod
     def parse(cls, raw: Mapping[str, Sequence[Sequence[str]]]) -> OpeningHours:
         periods: dict[str, list[tuple[time, time]]] = {}
+        if not isinstance(raw, Mapping):
+            raise _bad_period(raw)
         for key, spans in raw.items():
             if key not in WEEKDAY_KEYS:
                 raise Invalid(
@@ -44,16 +46,16 @@ class OpeningHours:
                     f"营业时间中的星期写法有误：{key}（应为 mon…sun）",
                     f"Unknown weekday key in opening hours: {key} (use mon..sun)",
                 )
+            if isinstance(spans, str | bytes) or not isinstance(spans, Sequence):
+                raise _bad_period(spans)
             parsed = []
             for span in spans:
                 try:
                     start, end = (time.fromisoformat(part) for part in span)
                 except (TypeError, ValueError) as exc:
-                    raise Invalid(
-                        "invalid_opening_hours",
-                        f'营业时间格式有误：{span}（应为 ["08:30", "17:30"]）',
-                        f'Bad opening-hours period: {span} (use ["08:30", "17:30"])',
-                    ) from exc
+                    raise _bad_period(span) from exc
+                if start.tzinfo is not None or end.tzinfo is not None:
+                    raise _bad_period(span)  # local times only: the center's time zone decides
                 if end <= start and end != time(0, 0):
                     raise Invalid(
                         "invalid_opening_hours",
@@ -73,6 +75,14 @@ class OpeningHours:
         key = WEEKDAY_KEYS[local_moment.weekday()]
         now = local_moment.time()
         return any(start <= now and (now < end or end == time(0, 0)) for start, end in self.periods.get(key, ()))
+
+
+def _bad_period(span: object) -> Invalid:
+    return Invalid(
+        "invalid_opening_hours",
+        f'营业时间格式有误：{span}（应为 ["08:30", "17:30"]）',
+        f'Bad opening-hours period: {span} (use ["08:30", "17:30"])',
+    )
 
 
 ALWAYS_OPEN = {key: [["00:00", "00:00"]] for key in WEEKDAY_KEYS}

@@ -1,4 +1,4 @@
-"""Names on public surfaces are masked: 张三 → 张*, 欧阳娜娜 → 欧阳**."""
+"""Names on public surfaces are masked: 张三 → 张*, 欧阳娜娜 → 欧阳**; never the whole name."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ def mask_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         return ""
+    if len(name) == 1:
+        return "*"  # keeping the one character would show the whole name
     if not any("\u4e00" <= ch <= "\u9fff" for ch in name):
         # Latin names: keep the first letter of the first word.
         return name[0] + "*" * max(1, min(len(name) - 1, 3))

@@ -5,7 +5,7 @@ Ordering rule (documented in docs/queue-rules.md):
 * Each lane gets a *head start* in minutes (default: normal 0, priority 15, urgent 30).
   A ticket's *effective arrival* is its real arrival minus its lane's head start, and the
   counter calls the ticket with the earliest effective arrival (ties: earlier real arrival,
-  then lower number).
+  then lower number, then lower ticket id, so the order never depends on how rows were read).
 * Crisis tickets (危机) always come first, among themselves by arrival: a person at risk is
   never asked to wait behind anyone.
 * This is "priority with aging": a normal ticket that has waited longer than the largest head
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .enums import Lane, TicketState
-from .errors import Conflict
+from .errors import Conflict, Invalid
 
 DEFAULT_HEAD_START_MINUTES: Mapping[Lane, int] = {
     Lane.NORMAL: 0,
@@ -32,6 +32,17 @@ DEFAULT_HEAD_START_MINUTES: Mapping[Lane, int] = {
 @dataclass(frozen=True)
 class QueuePolicy:
     head_start_minutes: Mapping[Lane, int] = field(default_factory=lambda: dict(DEFAULT_HEAD_START_MINUTES))
+
+    def __post_init__(self) -> None:
+        # The no-starvation bound (see the module docstring) only holds for head starts >= 0.
+        negative = {str(lane): minutes for lane, minutes in self.head_start_minutes.items() if minutes < 0}
+        if negative:
+            raise Invalid(
+                "invalid_head_start",
+                f"通道优先时长不能为负数：{negative}",
+                f"Lane head starts must not be negative: {negative}",
+                details={"head_start_minutes": negative},
+            )
 
     def head_start(self, lane: Lane) -> timedelta:
         return timedelta(minutes=self.head_start_minutes.get(lane, 0))
@@ -51,10 +62,11 @@ class QueueEntry:
     number: int = 0
 
 
-def sort_key(entry: QueueEntry, policy: QueuePolicy) -> tuple[int, datetime, datetime, int]:
+def sort_key(entry: QueueEntry, policy: QueuePolicy) -> tuple[int, datetime, datetime, int, int]:
     crisis_first = 0 if entry.lane == Lane.CRISIS else 1
     effective = entry.arrived_at - (timedelta() if entry.lane == Lane.CRISIS else policy.head_start(entry.lane))
-    return (crisis_first, effective, entry.arrived_at, entry.number)
+    # The ticket id comes last: A001 and B001 issued in the same second still have one order.
+    return (crisis_first, effective, entry.arrived_at, entry.number, entry.ticket_id)
 
 
 def order_queue(entries: Iterable[QueueEntry], policy: QueuePolicy | None = None) -> list[QueueEntry]:

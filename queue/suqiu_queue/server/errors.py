@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,8 +59,29 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # The framework's only 400 is a body it could not parse (e.g. not UTF-8): the same
+            # refusal as JSON that does not parse, so the same code and status.
+            return JSONResponse(
+                error_body("malformed_json", "提交的内容不是有效的 JSON", "The request body could not be parsed"), 422
+            )
         code, zh, en = _HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
         return JSONResponse(error_body(code, zh, en), exc.status_code)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _unstorable(_request: Request, exc: Exception) -> JSONResponse:
+        # The database refused a value that passed validation (a number beyond its integer range,
+        # a NUL character in text on PostgreSQL): bad input, never a server error.
+        log.info("value refused by the database: %s", type(exc).__name__)
+        return JSONResponse(
+            error_body(
+                "invalid_value",
+                "提交的内容中有无法保存的值（数字超出范围或含有控制字符）",
+                "A value in the request cannot be stored (number out of range or a control character)",
+            ),
+            422,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
@@ -67,6 +89,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body("internal_error", "服务器内部错误，请稍后再试", "Internal server error; please retry later"), 500
         )
+
+
+# Paths allowed a larger body than the global limit (e.g. the employee CSV upload, 5 MB).
+# Areas register theirs with ``allow_larger_body`` when their views are imported.
+LARGER_BODY_LIMITS: dict[str, int] = {}
+
+
+def allow_larger_body(path: str, max_bytes: int) -> None:
+    LARGER_BODY_LIMITS[path] = max_bytes
 
 
 class BodyLimitMiddleware:
@@ -80,7 +111,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
+        limit = max(self.max_bytes, LARGER_BODY_LIMITS.get(scope.get("path", ""), 0))
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -91,26 +122,28 @@ class BodyLimitMiddleware:
                     await _send_too_large(send, limit)
                     return
         received = 0
-        too_large = False
+        refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received, too_large
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    too_large = True
-                    raise _TooLarge
+                    # Answer 413 here and tell the app the client went away. Raising instead would
+                    # surface inside the framework's body parsing as a generic 400.
+                    refused = True
+                    await _send_too_large(send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except _TooLarge:
-            await _send_too_large(send, limit)
+        async def guarded_send(message: Message) -> None:
+            if not refused:  # whatever the app answers after the 413 is dropped
+                await send(message)
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, counting_receive, guarded_send)
 
 
 async def _send_too_large(send: Send, limit: int) -> None:

@@ -28,7 +28,6 @@ from suqiu_queue.domain.enums import DeviceKind, Role
 from suqiu_queue.domain.errors import Forbidden, Unauthorized
 
 from .accounts.models import Device, ServerSecret, User
-from .db import utcnow
 
 _hasher = PasswordHasher()
 DEVICE_KEY_PREFIX = "sqk_"
@@ -101,7 +100,8 @@ def read_token(secret: bytes, token: str, now: datetime) -> dict[str, Any]:
     try:
         version, body, sig = token.split(".")
         expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
-        if version != "v1" or not hmac.compare_digest(sig, expected):
+        # Bytes, not str: compare_digest raises TypeError on non-ASCII text, and a header may carry any.
+        if version != "v1" or not hmac.compare_digest(sig.encode(), expected.encode()):
             raise ValueError("bad signature")
         claims = json.loads(_unb64(body))
     except (ValueError, json.JSONDecodeError) as exc:
@@ -159,7 +159,8 @@ def authenticate(request: Request) -> Principal | None:
             raise Unauthorized("invalid_token", "登录凭证格式有误", "Malformed Authorization header")
         if token.startswith(DEVICE_KEY_PREFIX):
             return _device_principal(state, token)
-        claims = read_token(state.signing_secret, token, utcnow())
+        # The app's clock issued the token (login uses it), so the same clock must expire it.
+        claims = read_token(state.signing_secret, token, state.clock())
         principal = state.principals.get(f"user:{claims['uid']}", lambda: _load_user(state, int(claims["uid"])))
         if principal is None:
             raise Unauthorized("account_disabled", "账号已停用", "Account disabled or removed")

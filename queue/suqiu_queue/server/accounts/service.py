@@ -59,7 +59,8 @@ def login(
     session: Session, *, username: str, password: str, now: datetime, max_failures: int, window: timedelta
 ) -> User | Unauthorized:
     """The user, or the error to raise *after* committing (failure counts and audit rows must stay)."""
-    user = session.scalar(select(User).where(User.username == username))
+    # FOR UPDATE: parallel guesses queue on the row, so no failure is lost and the lockout holds.
+    user = session.scalar(select(User).where(User.username == username).with_for_update())
     bad = Unauthorized("bad_credentials", "用户名或密码错误", "Wrong username or password")
     if user is None or not user.active:
         verify_password(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing

@@ -8,12 +8,12 @@ import time
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from suqiu_queue.domain import queueing
 from suqiu_queue.domain.enums import Lane, TicketState
-from suqiu_queue.domain.errors import Conflict, Invalid, not_found
+from suqiu_queue.domain.errors import Conflict, Forbidden, Invalid, not_found
 from suqiu_queue.domain.hours import OpeningHours, local_now, service_date
 from suqiu_queue.domain.numbering import format_ticket_number
 from suqiu_queue.domain.queueing import QueueEntry, QueuePolicy
@@ -65,6 +65,10 @@ def _closed_error(center: Center) -> Conflict:
     )
 
 
+def _other_center() -> Forbidden:
+    return Forbidden("other_center", "该设备不属于这个中心", "This device belongs to another center")
+
+
 def choose_lane(requested: str | None, category: Category, employee: Employee | None, day: date) -> Lane:
     try:
         lane = Lane(requested or category.default_lane or Lane.NORMAL)
@@ -101,12 +105,14 @@ def issue(
     if idempotency_key:
         existing = find_by_idempotency_key(session, idempotency_key)
         if existing is not None:
+            # A replayed key answers with the original ticket, but only to its own center:
+            # another center's kiosk must not read someone's ticket by guessing or reusing a key.
+            if allowed_center_id is not None and existing.center_id != allowed_center_id:
+                raise _other_center()
             return existing, False
     center = center_by_code(session, center_code)
     if allowed_center_id is not None and center.id != allowed_center_id:
-        from suqiu_queue.domain.errors import Forbidden
-
-        raise Forbidden("other_center", "该设备不属于这个中心", "This device belongs to another center")
+        raise _other_center()
     category = category_by_code(session, category_code)
     if not OpeningHours.parse(center.opening_hours).is_open(local_now(now, center.timezone)):
         raise _closed_error(center)
@@ -174,11 +180,19 @@ def waiting_tickets(session: Session, center_id: int, day: date, category_id: in
     return list(session.scalars(query).all())
 
 
-def recent_service_seconds(session: Session, category_id: int, sample: int = 30) -> list[float]:
+def _database(session: Session) -> str:
+    """Part of every cache key: one process may serve (or test) more than one database."""
+    return str(session.get_bind().url)
+
+
+def recent_service_seconds(session: Session, center_id: int, category_id: int, sample: int = 30) -> list[float]:
+    """This center's recent service times: another center's officers say nothing about this hall."""
+
     def load() -> list[float]:
         rows = session.execute(
             select(Ticket.called_at, Ticket.finished_at)
             .where(
+                Ticket.center_id == center_id,
                 Ticket.category_id == category_id,
                 Ticket.state == TicketState.DONE.value,
                 Ticket.called_at.is_not(None),
@@ -189,20 +203,69 @@ def recent_service_seconds(session: Session, category_id: int, sample: int = 30)
         ).all()
         return [(f - c).total_seconds() for c, f in rows]
 
-    return _service_times.get(category_id, load)
+    return _service_times.get((_database(session), center_id, category_id), load)
+
+
+def count_ahead(session: Session, ticket: Ticket, policy: QueuePolicy) -> int:
+    """``people_ahead`` for one ticket, counted in SQL (the day's queue can be long).
+
+    Same rule as ``queueing.sort_key``, ties included: crisis first; otherwise a ticket of lane L
+    is ahead of mine when its arrival minus L's head start is earlier than my effective arrival,
+    or equal to it and the ticket came earlier (then: lower number, then lower id).
+    """
+    mine = _entry(ticket)
+    base = [
+        Ticket.center_id == ticket.center_id,
+        Ticket.service_date == ticket.service_date,
+        Ticket.category_id == ticket.category_id,
+        Ticket.state == TicketState.WAITING.value,
+        Ticket.id != ticket.id,
+    ]
+
+    def sorts_before_from(effective_moment_in_lane: datetime) -> Any:
+        # For tickets of one lane: sort_key's remaining terms (effective arrival, real arrival,
+        # number, id) once the lane's head start is folded into the arrival compared against.
+        return or_(
+            Ticket.issued_at < effective_moment_in_lane,
+            and_(
+                Ticket.issued_at == effective_moment_in_lane,
+                or_(
+                    Ticket.issued_at < ticket.issued_at,
+                    and_(
+                        Ticket.issued_at == ticket.issued_at,
+                        or_(
+                            Ticket.number < ticket.number,
+                            and_(Ticket.number == ticket.number, Ticket.id < ticket.id),
+                        ),
+                    ),
+                ),
+            ),
+        )
+
+    if mine.lane == Lane.CRISIS:
+        ahead = and_(Ticket.lane == Lane.CRISIS.value, sorts_before_from(ticket.issued_at))
+    else:
+        my_effective = ticket.issued_at - policy.head_start(mine.lane)
+        by_lane = [
+            and_(Ticket.lane == lane.value, sorts_before_from(my_effective + policy.head_start(lane)))
+            for lane in Lane
+            if lane != Lane.CRISIS
+        ]
+        ahead = or_(Ticket.lane == Lane.CRISIS.value, *by_lane)
+    return int(session.scalar(select(func.count()).select_from(Ticket).where(*base, ahead)) or 0)
 
 
 def position_and_wait(session: Session, ticket: Ticket, policy: QueuePolicy) -> tuple[int, int]:
     if ticket.state != TicketState.WAITING.value:
         return 0, 0
-    others = waiting_tickets(session, ticket.center_id, ticket.service_date, ticket.category_id)
-    ahead = queueing.people_ahead(_entry(ticket), [_entry(t) for t in others], policy)
+    ahead = count_ahead(session, ticket, policy)
     counters = _open_counters.get(
-        (ticket.center_id, ticket.category_id), lambda: open_counters_for(session, ticket.center_id, ticket.category_id)
+        (_database(session), ticket.center_id, ticket.category_id),
+        lambda: open_counters_for(session, ticket.center_id, ticket.category_id),
     )
     minutes = estimate_wait_minutes(
         ahead,
-        recent_service_seconds(session, ticket.category_id),
+        recent_service_seconds(session, ticket.center_id, ticket.category_id),
         counters,
         ticket.category.default_service_minutes * 60,
     )
@@ -242,14 +305,23 @@ def ticket_view(session: Session, ticket: Ticket, policy: QueuePolicy | None = N
 def waiting_summary(session: Session, center: Center, now: datetime) -> list[dict[str, Any]]:
     """Per active category: how many wait, and how long a newcomer would wait."""
     day = service_date(now, center.timezone)
-    waiting = waiting_tickets(session, center.id, day)
+    counts = dict(
+        session.execute(
+            select(Ticket.category_id, func.count())
+            .where(Ticket.center_id == center.id, Ticket.service_date == day, Ticket.state == TicketState.WAITING.value)
+            .group_by(Ticket.category_id)
+        ).all()
+    )
     categories = session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)).all()
     summary = []
     for category in categories:
-        count = sum(1 for t in waiting if t.category_id == category.id)
+        count = int(counts.get(category.id, 0))
         counters = open_counters_for(session, center.id, category.id)
         minutes = estimate_wait_minutes(
-            count, recent_service_seconds(session, category.id), counters, category.default_service_minutes * 60
+            count,
+            recent_service_seconds(session, center.id, category.id),
+            counters,
+            category.default_service_minutes * 60,
         )
         summary.append(
             {
@@ -331,6 +403,16 @@ def call_next(session: Session, counter: Counter, now: datetime, actor: str) -> 
 
 def call(session: Session, ticket: Ticket, counter: Counter, now: datetime, actor: str) -> Ticket:
     _check_counter_can_serve(counter, ticket)
+    if ticket.target_counter_id is not None and ticket.target_counter_id != counter.id:
+        # Transferred to one counter: only that counter may call it, by call-next or by hand.
+        target = session.get(Counter, ticket.target_counter_id)
+        number = target.number if target else ticket.target_counter_id
+        raise Conflict(
+            "ticket_for_other_counter",
+            f"该号票已转到{number}号窗口，只能由该窗口叫号",
+            f"This ticket was transferred to counter {number}; only that counter can call it",
+            details={"counter_number": number},
+        )
     if counter.paused:
         raise Conflict(
             "counter_paused", f"{counter.number}号窗口已暂停，请先恢复", f"Counter {counter.number} is paused"
