@@ -56,6 +56,11 @@ def clear() -> None:
         _items.clear()
 
 
+def _key(session: Session, kind: str, value: Any) -> tuple[str, Any]:
+    # The database is part of the key: one process may serve (or test) several databases.
+    return (f"{session.get_bind().url}|{kind}", value)
+
+
 def _cached(key: tuple[str, Any], load: Any) -> Any:
     now = time.monotonic()
     with _lock:
@@ -69,13 +74,22 @@ def _cached(key: tuple[str, Any], load: Any) -> Any:
 
 
 def _center_info(row: Center) -> CenterInfo:
-    return CenterInfo(row.id, row.code, row.name, row.timezone, dict(row.opening_hours), row.max_recalls, row.lane_head_start)
+    return CenterInfo(
+        row.id, row.code, row.name, row.timezone, dict(row.opening_hours), row.max_recalls, row.lane_head_start
+    )
 
 
 def _category_info(row: Category) -> CategoryInfo:
     return CategoryInfo(
-        row.id, row.code, row.prefix, row.name_zh, row.name_en, row.default_lane, dict(row.priority_rules or {}),
-        row.default_service_minutes, row.active,
+        row.id,
+        row.code,
+        row.prefix,
+        row.name_zh,
+        row.name_en,
+        row.default_lane,
+        dict(row.priority_rules or {}),
+        row.default_service_minutes,
+        row.active,
     )
 
 
@@ -84,10 +98,10 @@ def center_by_code(session: Session, code: str) -> CenterInfo:
         row = session.scalar(select(Center).where(Center.code == code))
         return _center_info(row) if row else None
 
-    info = _cached(("center_code", code), load)
+    info = _cached(_key(session, "center_code", code), load)
     if info is None:
         with _lock:
-            _items.pop(("center_code", code), None)  # an unknown code is not cached
+            _items.pop(_key(session, "center_code", code), None)  # an unknown code is not cached
         raise not_found("服务中心", "Center", code)
     return info  # type: ignore[no-any-return]
 
@@ -99,7 +113,7 @@ def center_by_id(session: Session, center_id: int) -> CenterInfo:
             raise not_found("服务中心", "Center", center_id)
         return _center_info(row)
 
-    return _cached(("center_id", center_id), load)  # type: ignore[no-any-return]
+    return _cached(_key(session, "center_id", center_id), load)  # type: ignore[no-any-return]
 
 
 def category_by_code(session: Session, code: str) -> CategoryInfo:
@@ -107,10 +121,10 @@ def category_by_code(session: Session, code: str) -> CategoryInfo:
         row = session.scalar(select(Category).where(Category.code == code))
         return _category_info(row) if row else None
 
-    info = _cached(("category_code", code), load)
+    info = _cached(_key(session, "category_code", code), load)
     if info is None or not info.active:
         with _lock:
-            _items.pop(("category_code", code), None)
+            _items.pop(_key(session, "category_code", code), None)
         raise not_found("业务类别", "Category", code)
     return info  # type: ignore[no-any-return]
 
@@ -122,4 +136,4 @@ def category_by_id(session: Session, category_id: int) -> CategoryInfo:
             raise not_found("业务类别", "Category", category_id)
         return _category_info(row)
 
-    return _cached(("category_id", category_id), load)  # type: ignore[no-any-return]
+    return _cached(_key(session, "category_id", category_id), load)  # type: ignore[no-any-return]

@@ -16,6 +16,7 @@ from ..audit.service import record
 from ..context import Ctx, get_ctx
 from ..events.service import emit
 from ..security import ALL_OFFICERS, PUBLIC, Principal, access
+from . import cache as org_cache
 from .models import Category, Center, Counter, OrgUnit
 from .service import category_by_code, center_by_code
 
@@ -144,7 +145,9 @@ def create_category(
             detail=body.model_dump(),
         )
         emit(session, "category.changed", {"category": category.code}, center_id=None)
-        return category_out(category)
+        out = category_out(category)
+    org_cache.clear()  # this replica at once; the others on the category.changed event
+    return out
 
 
 @router.patch("/categories/{code}")
@@ -165,7 +168,9 @@ def update_category(
                 setattr(category, renames.get(key, key), value)
         record(session, actor=principal.actor, action="category.update", subject=f"category:{code}", detail=changes)
         emit(session, "category.changed", {"category": code}, center_id=None)
-        return category_out(category)
+        out = category_out(category)
+    org_cache.clear()
+    return out
 
 
 @router.get("/centers")
