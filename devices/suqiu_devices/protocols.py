@@ -74,9 +74,25 @@ class Camera(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class FaceAnalysis:
+    """One camera frame, analysed: the faces, the one to use, and what to tell the person."""
+
+    faces: Sequence[Face]  # every face found (no embeddings)
+    main: Face | None  # the person in front of the kiosk; with an embedding when ``ok``
+    hint: str  # "ok", "no_face", "too_small", "too_dark", "turn_to_screen", "blurry", ...
+    ok: bool  # the main face passed every quality gate
+    timings_ms: dict[str, float] = field(default_factory=dict)  # detect, align, embed
+    liveness_score: float | None = None  # the RGB liveness model's score, when one is installed
+
+
 @runtime_checkable
 class FaceEngine(Protocol):
+    model_id: str  # which recogniser made the embeddings; templates only match their own model
+
     def embed(self, frame: Any) -> list[Face]: ...
+
+    def analyse(self, frame: Any, *, with_embedding: bool = True) -> FaceAnalysis: ...
 
 
 @runtime_checkable

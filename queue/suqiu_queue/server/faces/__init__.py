@@ -1,0 +1,1 @@
+"""Consent-based face recognition: consent records, encrypted templates, enrol/confirm/match/withdraw."""
