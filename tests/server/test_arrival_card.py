@@ -202,9 +202,11 @@ def test_handover_writes_a_timeline_row_and_an_event(api, world: World, sessions
     assert response.status_code == 200, response.text
     row = response.json()["timeline"][-1]
     assert row["kind"] == "handover"
-    assert row["data"] == {"department": "物业管理部", "person": "王科长"}
+    assert row["data"] == row["data"] | {"department": "物业管理部", "person": "王科长"}
     assert row["note"] == "请两日内上门维修"
-    assert response.json()["status"] == "accepted"  # the lifecycle issue decides status changes
+    # 转交 is a 分流 in the lifecycle: the case is routed to the department and the named person.
+    assert (row["from"], row["to"]) == ("accepted", "routed")
+    assert (response.json()["status"], response.json()["responsible"]) == ("routed", "王科长")
 
     from suqiu_queue.server.events.models import Event
 

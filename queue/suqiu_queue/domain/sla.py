@@ -521,6 +521,30 @@ def due_at(
     return _instant_after(limit, start, calendar, ordered, budget)
 
 
+def instant_at(
+    policy: SlaPolicy,
+    step: SlaStep | str,
+    start: datetime,
+    calendar: WorkCalendar,
+    fraction: float,
+    pauses: Sequence[Pause] = (),
+    extensions: Sequence[Extension] = (),
+) -> datetime | None:
+    """When ``fraction`` of the step's budget will have run (0.5: the 50 % reminder; 1.0: the due
+    time; above 1: that far past it). None while paused. Lets a scheduler store the next reminder
+    instant instead of re-computing every open case's fraction on every sweep."""
+    if not fraction > 0:
+        raise Invalid("sla_fraction_invalid", "比例必须大于 0", f"The fraction must be above 0: {fraction}")
+    limit = policy.limit(step)
+    _require_aware(start, "开始时间")
+    ordered = validate_pauses(pauses)
+    _check_extensions(limit, step, extensions)
+    if ordered and ordered[-1].is_open:
+        return None
+    budget = _effective_budget(limit, start, calendar, ordered, len(extensions))
+    return _instant_after(limit, start, calendar, ordered, budget * fraction)
+
+
 def remaining(
     policy: SlaPolicy,
     step: SlaStep | str,

@@ -27,9 +27,9 @@ from suqiu_queue.domain.hours import local_now
 from suqiu_queue.domain.masking import mask_name
 from suqiu_queue.domain.queueing import STATE_LABELS_ZH
 
+from ..cases.config import LoopConfig
 from ..cases.models import Case
-from ..cases.service import add_timeline, case_payload
-from ..events.service import emit
+from ..cases.service import route
 from ..org.models import Category, OrgUnit
 from ..people.models import Employee
 from ..people.service import age_on
@@ -228,20 +228,30 @@ def arrival_card(session: Session, ticket: Ticket, *, now: datetime) -> dict[str
 
 
 def hand_over(
-    session: Session, case: Case, *, now: datetime, actor: str, department: str, person: str, note: str
+    session: Session,
+    case: Case,
+    *,
+    now: datetime,
+    actor: str,
+    department: str,
+    person: str,
+    note: str,
+    config: LoopConfig | None = None,
 ) -> None:
-    """转交: the case goes to a department (and optionally a named person). The status is left alone:
-    the lifecycle (分流 with its deadlines) is its own issue and will take this over."""
+    """转交: the case goes to a department (and optionally a named person) — a 分流 in the lifecycle,
+    with its deadlines and supervision; without a named person the department's head is responsible.
+    Handing over a case already routed (转办) needs the note as its reason."""
     department = department.strip()
     person = person.strip()
-    case.updated_at = now
-    add_timeline(
+    route(
         session,
         case,
         now=now,
         actor=actor,
-        kind="handover",
-        note=note.strip(),
-        data={"department": department, "person": person},
+        config=config or LoopConfig(),
+        departments=[department],
+        responsible=person or f"{department}负责人",
+        reason=note.strip() or None,
+        timeline_kind="handover",
+        timeline_data={"department": department, "person": person},
     )
-    emit(session, "case.updated", case_payload(case) | {"change": "handover"}, center_id=case.center_id)

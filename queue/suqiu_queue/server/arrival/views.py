@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from suqiu_queue.domain.enums import Role
 
 from ..audit.service import record
+from ..cases.config import for_app
 from ..cases.service import case_out, get_case
 from ..context import Ctx, get_ctx
 from ..security import Principal, access, require_center
@@ -64,6 +65,7 @@ def hand_over(
             department=body.department,
             person=body.person,
             note=body.note,
+            config=for_app(ctx.request.app.state),
         )
         session.flush()
         session.refresh(case)
