@@ -1,7 +1,7 @@
 """closed loop: case lifecycle, deadlines, supervision, webhooks
 
 Revision ID: cases_0002
-Revises: 0001
+Revises: faces_0002
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import suqiu_queue.server.db
 
 revision = "cases_0002"
-down_revision = "0001"
+down_revision = "faces_0002"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """face consents, encrypted templates, matches, gallery version (人脸授权与模板)
 
 Revision ID: faces_0002
-Revises: 0001
+Revises: voice_0002
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import suqiu_queue.server.db
 
 revision = "faces_0002"
-down_revision = "0001"
+down_revision = "voice_0002"
 branch_labels = None
 depends_on = None
 

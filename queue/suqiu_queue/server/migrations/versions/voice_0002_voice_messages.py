@@ -1,7 +1,7 @@
 """voice messages left at the kiosk, sealed at rest, attached to tickets and cases
 
 Revision ID: voice_0002
-Revises: 0001
+Revises: offline_0002
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import suqiu_queue.server.db
 
 revision = "voice_0002"
-down_revision = "0001"
+down_revision = "offline_0002"
 branch_labels = None
 depends_on = None
 
