@@ -6,7 +6,6 @@ On a machine without a display it runs the server and the board and says how to 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import shutil
 import signal
@@ -101,18 +100,32 @@ def run(args: argparse.Namespace) -> int:
         for kind, key in keys.items():
             print(f" {kind:<10} device key: {key}")
         print("=" * 72)
+        # The hall announcer needs no screen; without a sound card it logs that and keeps running.
+        children.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "suqiu_queue.cli",
+                    "announcer",
+                    "--center",
+                    DEMO_CENTER,
+                    "--server",
+                    base,
+                    "--device-key",
+                    keys.get("announcer", ""),
+                ]
+            )
+        )
+        print(f" 叫号播报 Announcer: running for center {DEMO_CENTER}")
         for app_name in ("kiosk", "frontdesk"):
-            module = f"suqiu_{app_name}.app"
-            if importlib.util.find_spec(f"suqiu_{app_name}") and importlib.util.find_spec(module) is None:
-                print(f" {app_name}: not built yet in this version")
-                continue
-            if args.headless or not _has_display():
-                print(
-                    f" {app_name}: no display here — run `suqiu {app_name} --server {base}` on a machine with a screen,"
-                )
-                print(f"          or `xvfb-run suqiu {app_name} ...`")
-                continue
             key_args = ["--device-key", keys.get("kiosk", "")] if app_name == "kiosk" else []
+            command = " ".join(["suqiu", app_name, "--server", base, *key_args])
+            if args.headless or not _has_display():
+                print(f" {app_name}: no display here. On a machine with a screen run `{command}`,")
+                print(f"          or here `xvfb-run {command}`; for pictures of every kiosk screen:")
+                print("          `suqiu demo --headless --screenshots out/` (see docs/screenshots/).")
+                continue
             children.append(
                 subprocess.Popen([sys.executable, "-m", "suqiu_queue.cli", app_name, "--server", base, *key_args])
             )
