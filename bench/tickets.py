@@ -83,7 +83,19 @@ def server(url: str, workers: int):  # type: ignore[no-untyped-def]
     port = free_port()
     env = {**os.environ, "SUQIU_DATABASE_URL": url, "SUQIU_DATA_DIR": tempfile.mkdtemp(prefix="suqiu-bench-")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "suqiu_queue.cli", "server", "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-migrate"],
+        [
+            sys.executable,
+            "-m",
+            "suqiu_queue.cli",
+            "server",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-migrate",
+        ],
         env=env,
     )
     try:
@@ -105,7 +117,16 @@ def server(url: str, workers: int):  # type: ignore[no-untyped-def]
         proc.wait(timeout=15)
 
 
-def client_process(port: int, key: str, clients: int, rate_per_client: float, seconds: float, start_at: float, worker: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
+def client_process(
+    port: int,
+    key: str,
+    clients: int,
+    rate_per_client: float,
+    seconds: float,
+    start_at: float,
+    worker: int,
+    out: mp.Queue,
+) -> None:  # type: ignore[type-arg]
     """Several kiosks in one process, one thread and one keep-alive connection each."""
     results: list[tuple[float, int, str, int]] = []  # latency_s, id, category, number
     errors: list[str] = []
@@ -125,9 +146,20 @@ def client_process(port: int, key: str, clients: int, rate_per_client: float, se
             sent_due = due if interval else time.monotonic()
             if sent_due >= end:
                 break
-            body = json.dumps({"center": "HQ", "category": CATEGORIES[(worker * 31 + index + n) % len(CATEGORIES)], "idempotency_key": f"b{worker}-{index}-{n}-{secrets.token_hex(6)}"})
+            body = json.dumps(
+                {
+                    "center": "HQ",
+                    "category": CATEGORIES[(worker * 31 + index + n) % len(CATEGORIES)],
+                    "idempotency_key": f"b{worker}-{index}-{n}-{secrets.token_hex(6)}",
+                }
+            )
             try:
-                conn.request("POST", "/api/v1/tickets", body=body, headers={"Content-Type": "application/json", "X-Device-Key": key})
+                conn.request(
+                    "POST",
+                    "/api/v1/tickets",
+                    body=body,
+                    headers={"Content-Type": "application/json", "X-Device-Key": key},
+                )
                 response = conn.getresponse()
                 payload = response.read()
                 latency = time.monotonic() - sent_due
@@ -152,13 +184,18 @@ def client_process(port: int, key: str, clients: int, rate_per_client: float, se
     out.put((results, errors[:20]))
 
 
-def run_load(port: int, key: str, *, clients: int, rate: float, seconds: float, processes: int) -> tuple[list[tuple[float, int, str, int]], list[str], float]:
+def run_load(
+    port: int, key: str, *, clients: int, rate: float, seconds: float, processes: int
+) -> tuple[list[tuple[float, int, str, int]], list[str], float]:
     ctx = mp.get_context("spawn")
     out: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
     per_process = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
     start_at = time.monotonic() + 1.5  # time for the processes to start
     rate_per_client = rate / clients if rate > 0 else 0.0
-    procs = [ctx.Process(target=client_process, args=(port, key, n, rate_per_client, seconds, start_at, i, out)) for i, n in enumerate(per_process)]
+    procs = [
+        ctx.Process(target=client_process, args=(port, key, n, rate_per_client, seconds, start_at, i, out))
+        for i, n in enumerate(per_process)
+    ]
     for p in procs:
         p.start()
     gathered = [out.get(timeout=seconds + 120) for _ in procs]
@@ -190,7 +227,7 @@ def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def bench(kind: str, args: argparse.Namespace) -> str:
@@ -200,17 +237,29 @@ def bench(kind: str, args: argparse.Namespace) -> str:
         with server(url, workers) as port:
             # Warm up (connection pools, caches), not counted.
             run_load(port, key, clients=4, rate=0, seconds=1.0, processes=1)
-            results, errors, elapsed = run_load(port, key, clients=args.clients, rate=args.rate, seconds=args.seconds, processes=args.client_processes)
-            capacity, cap_errors, cap_elapsed = run_load(port, key, clients=args.clients, rate=0, seconds=min(args.seconds, 5), processes=args.client_processes)
+            results, errors, elapsed = run_load(
+                port, key, clients=args.clients, rate=args.rate, seconds=args.seconds, processes=args.client_processes
+            )
+            capacity, cap_errors, _cap_elapsed = run_load(
+                port, key, clients=args.clients, rate=0, seconds=min(args.seconds, 5), processes=args.client_processes
+            )
         duplicates, lost = check(url, results + capacity)
     latencies = [r[0] * 1000 for r in results]
     throughput = len(results) / max(elapsed, args.seconds)
     max_throughput = len(capacity) / min(args.seconds, 5)
     p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
-    print(f"[{kind}] offered {args.rate:.0f}/s from {args.clients} clients for {args.seconds:.0f} s (server workers: {workers})")
-    print(f"[{kind}] achieved {throughput:.0f} tickets/s; latency p50 {p50:.1f} ms, p90 {percentile(latencies, 0.9):.1f} ms, p99 {p99:.1f} ms, max {max(latencies or [0]):.1f} ms")
-    print(f"[{kind}] closed-loop capacity ({args.clients} clients flat out): {max_throughput:.0f} tickets/s, mean latency {statistics.mean([c[0] for c in capacity] or [0]) * 1000:.1f} ms")
-    print(f"[{kind}] errors: {len(errors) + len(cap_errors)} {(errors + cap_errors)[:3]}; duplicates={duplicates} lost={lost}")
+    print(
+        f"[{kind}] offered {args.rate:.0f}/s from {args.clients} clients for {args.seconds:.0f} s (server workers: {workers})"
+    )
+    print(
+        f"[{kind}] achieved {throughput:.0f} tickets/s; latency p50 {p50:.1f} ms, p90 {percentile(latencies, 0.9):.1f} ms, p99 {p99:.1f} ms, max {max(latencies or [0]):.1f} ms"
+    )
+    print(
+        f"[{kind}] closed-loop capacity ({args.clients} clients flat out): {max_throughput:.0f} tickets/s, mean latency {statistics.mean([c[0] for c in capacity] or [0]) * 1000:.1f} ms"
+    )
+    print(
+        f"[{kind}] errors: {len(errors) + len(cap_errors)} {(errors + cap_errors)[:3]}; duplicates={duplicates} lost={lost}"
+    )
     return f"tickets_per_s={throughput:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f} duplicates={duplicates} lost={lost} db={kind}"
 
 

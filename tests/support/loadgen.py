@@ -15,12 +15,18 @@ def issue_many(base_url: str, key: str, worker: int, count: int, categories: lis
     errors = []
     try:
         for i in range(count):
-            body = {"center": "T1", "category": categories[(worker + i) % len(categories)], "idempotency_key": f"w{worker}-{i}-{uuid.uuid4().hex}"}
+            body = {
+                "center": "T1",
+                "category": categories[(worker + i) % len(categories)],
+                "idempotency_key": f"w{worker}-{i}-{uuid.uuid4().hex}",
+            }
             response = session.post(f"{base_url}/api/v1/tickets", json=body, headers={"X-Device-Key": key}, timeout=30)
             response.raise_for_status()
             data = response.json()
             if i % 20 == 0:
-                again = session.post(f"{base_url}/api/v1/tickets", json=body, headers={"X-Device-Key": key}, timeout=30).json()
+                again = session.post(
+                    f"{base_url}/api/v1/tickets", json=body, headers={"X-Device-Key": key}, timeout=30
+                ).json()
                 if again["id"] != data["id"] or again["created"] is not False:
                     errors.append(f"retry made a new ticket: {data['id']} vs {again['id']}")
             acknowledged.append((data["id"], data["category"], data["number"]))
