@@ -1,9 +1,9 @@
 """Writing events in the caller's transaction, and telling the broker after commit.
 
-``emit`` adds the row; a ``before_commit`` hook flushes and (on PostgreSQL) sends
-``pg_notify('suqiu_events', '<ids>')`` inside the same transaction, so the notification goes out
-exactly when the change becomes visible, to every server process. On SQLite an ``after_commit``
-hook wakes this process's broker directly.
+``emit`` adds the row. On PostgreSQL a trigger on ``events`` (migration events_0003) calls
+``pg_notify('suqiu_events', '<id>')`` inside the same transaction, so the notification goes out
+exactly when the change becomes visible, to every server process — without a round trip of its
+own. On SQLite an ``after_commit`` hook wakes this process's broker directly.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -49,18 +49,6 @@ def event_to_dict(row: Event) -> dict[str, Any]:
         "payload": row.payload,
         "created_at": row.created_at.isoformat(),
     }
-
-
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    pending = session.info.get(_PENDING)
-    if not pending:
-        return
-    session.flush()
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        ids = ",".join(str(row.id) for row in pending)
-        session.execute(text("SELECT pg_notify(:channel, :ids)"), {"channel": NOTIFY_CHANNEL, "ids": ids})
 
 
 @event.listens_for(Session, "after_commit")
