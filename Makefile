@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml install/system-deps.sh
 	@$(MAKE) --no-print-directory system-deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip wheel setuptools
-	$(PY) -m pip install -q -e ".[apps,devices,voice,face,dev]"
+	$(PY) -m pip install -q -e ".[apps,devices,voice,face,reports,dev]"
 	$(PY) -m pip install -q --no-deps "insightface>=2.1"   # its opencv-python would clash with the headless build
 	@touch $(STAMP)
 

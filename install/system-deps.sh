@@ -10,6 +10,7 @@ PACKAGES=(
   libportaudio2           # sounddevice (microphone)
   espeak-ng               # the speaking voice on Linux (pyttsx3 driver and direct)
   libusb-1.0-0            # USB thermal printers (python-escpos via pyusb)
+  poppler-utils           # pdffonts/pdftotext check the generated reports in tests
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libfontconfig1
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-randr0 libxcb-shape0 libxcb-xkb1 xvfb   # Qt's xcb platform, for real windows under Xvfb
