@@ -215,11 +215,15 @@ def check(url: str, results: list[tuple[float, int, str, int]]) -> tuple[int, in
 
     engine = make_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(select(Ticket.id, Ticket.number_category_id, Ticket.number)).all()
+        rows = conn.execute(
+            select(Ticket.id, Ticket.center_id, Ticket.number_category_id, Ticket.service_date, Ticket.number)
+        ).all()
     engine.dispose()
     ids = {r.id for r in rows}
     lost = sum(1 for _lat, tid, _c, _n in results if tid not in ids)
-    duplicates = sum(n - 1 for n in Counter((r.number_category_id, r.number) for r in rows).values() if n > 1)
+    # A number may repeat on another day or at another center, never within one (center, category, day).
+    keys = Counter((r.center_id, r.number_category_id, r.service_date, r.number) for r in rows)
+    duplicates = sum(n - 1 for n in keys.values() if n > 1)
     return duplicates, lost
 
 

@@ -6,6 +6,7 @@ import secrets
 import threading
 import time
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -48,6 +49,9 @@ class _TTLCache:
             self.items[key] = (now + self.ttl, value)
         return value
 
+
+# Sorts after every real ticket: the id and number a ticket about to be issued compares as.
+_AFTER_EVERYONE = 2**31 - 1  # the largest INTEGER: ids and numbers are 32-bit columns
 
 _service_times = _TTLCache(30.0)
 _open_counters = _TTLCache(5.0)
@@ -127,6 +131,18 @@ def issue(
         identified_by = identified_by or "phone"
     day = service_date(now, center.timezone)
     chosen_lane = choose_lane(lane, category, employee, day)
+    # Position first, number last: allocate() locks this category's counter row until commit,
+    # so the lock is held only for insert + event + commit, not for the count as well.
+    probe = SimpleNamespace(
+        id=_AFTER_EVERYONE,
+        number=_AFTER_EVERYONE,
+        lane=chosen_lane.value,
+        issued_at=now,
+        center_id=center.id,
+        service_date=day,
+        category_id=category.id,
+    )
+    ahead_at_issue = count_ahead(session, probe, queue_policy(center))  # type: ignore[arg-type]
     number = allocate(session, ticket_scope(center.id, category.id, day))
     ticket = Ticket(
         center_id=center.id,
@@ -149,6 +165,9 @@ def issue(
     session.add(ticket)
     session.flush()
     emit(session, "ticket.issued", ticket_payload(ticket, category), center_id=center.id)
+    # Counted before the insert: later arrivals sort after this ticket, so the figure stands
+    # (a concurrent, still uncommitted earlier arrival is invisible either way: it is an estimate).
+    ticket.people_ahead_at_issue = ahead_at_issue  # type: ignore[attr-defined]  # transient, not mapped
     return ticket, True
 
 
@@ -262,7 +281,9 @@ def position_and_wait(
 ) -> tuple[int, int]:
     if ticket.state != TicketState.WAITING.value:
         return 0, 0
-    ahead = count_ahead(session, ticket, policy)
+    ahead = getattr(ticket, "people_ahead_at_issue", None)
+    if ahead is None:
+        ahead = count_ahead(session, ticket, policy)
     counters = _open_counters.get(
         (_database(session), ticket.center_id, ticket.category_id),
         lambda: open_counters_for(session, ticket.center_id, ticket.category_id),
