@@ -9,7 +9,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from suqiu_queue.domain import queueing
@@ -20,6 +20,7 @@ from suqiu_queue.domain.numbering import format_ticket_number
 from suqiu_queue.domain.queueing import QueueEntry, QueuePolicy
 from suqiu_queue.domain.waiting import estimate_wait_minutes
 
+from ..db import UTCDateTime
 from ..events.service import emit
 from ..org import cache as org_cache
 from ..org.models import Category, Center, Counter
@@ -87,8 +88,13 @@ def choose_lane(requested: str | None, category: Category, employee: Employee | 
     return lane
 
 
+_ID_BY_KEY = select(Ticket.id).where(Ticket.idempotency_key == bindparam("key"))
+
+
 def find_by_idempotency_key(session: Session, key: str) -> Ticket | None:
-    return session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+    # Almost every key is new: a cheap id lookup first, the full row only for a real retry.
+    ticket_id = session.connection().execute(_ID_BY_KEY, {"key": key}).scalar()
+    return None if ticket_id is None else session.get(Ticket, ticket_id)
 
 
 def issue(
@@ -227,6 +233,51 @@ def recent_service_seconds(session: Session, center_id: int, category_id: int, s
     return _service_times.get((_database(session), center_id, category_id), load)
 
 
+def _sorts_before(moment: str) -> Any:
+    """Tickets of one lane that sort before mine: sort_key's terms (effective arrival, real
+    arrival, number, id) once the lane's head start is folded into the compared moment."""
+    at = bindparam(moment, type_=UTCDateTime)
+    mine_at = bindparam("mine_at", type_=UTCDateTime)
+    number, ticket_id = bindparam("mine_number"), bindparam("mine_id")
+    return or_(
+        Ticket.issued_at < at,
+        and_(
+            Ticket.issued_at == at,
+            or_(
+                Ticket.issued_at < mine_at,
+                and_(
+                    Ticket.issued_at == mine_at,
+                    or_(Ticket.number < number, and_(Ticket.number == number, Ticket.id < ticket_id)),
+                ),
+            ),
+        ),
+    )
+
+
+def _count_ahead_statement(crisis: bool) -> Any:
+    base = (
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.center_id == bindparam("center_id"),
+            Ticket.service_date == bindparam("day"),
+            Ticket.category_id == bindparam("category_id"),
+            Ticket.state == TicketState.WAITING.value,
+            Ticket.id != bindparam("mine_id"),
+        )
+    )
+    if crisis:
+        return base.where(and_(Ticket.lane == Lane.CRISIS.value, _sorts_before("mine_at_crisis")))
+    by_lane = [and_(Ticket.lane == lane.value, _sorts_before(f"at_{lane.value}")) for lane in _NON_CRISIS]
+    return base.where(or_(Ticket.lane == Lane.CRISIS.value, *by_lane))
+
+
+_NON_CRISIS = [lane for lane in Lane if lane != Lane.CRISIS]
+# Built once: this runs for every ticket issued, and building the expression costs more than
+# the query itself.
+_COUNT_AHEAD = {crisis: _count_ahead_statement(crisis) for crisis in (True, False)}
+
+
 def count_ahead(session: Session, ticket: Ticket, policy: QueuePolicy) -> int:
     """``people_ahead`` for one ticket, counted in SQL (the day's queue can be long).
 
@@ -235,45 +286,22 @@ def count_ahead(session: Session, ticket: Ticket, policy: QueuePolicy) -> int:
     or equal to it and the ticket came earlier (then: lower number, then lower id).
     """
     mine = _entry(ticket)
-    base = [
-        Ticket.center_id == ticket.center_id,
-        Ticket.service_date == ticket.service_date,
-        Ticket.category_id == ticket.category_id,
-        Ticket.state == TicketState.WAITING.value,
-        Ticket.id != ticket.id,
-    ]
-
-    def sorts_before_from(effective_moment_in_lane: datetime) -> Any:
-        # For tickets of one lane: sort_key's remaining terms (effective arrival, real arrival,
-        # number, id) once the lane's head start is folded into the arrival compared against.
-        return or_(
-            Ticket.issued_at < effective_moment_in_lane,
-            and_(
-                Ticket.issued_at == effective_moment_in_lane,
-                or_(
-                    Ticket.issued_at < ticket.issued_at,
-                    and_(
-                        Ticket.issued_at == ticket.issued_at,
-                        or_(
-                            Ticket.number < ticket.number,
-                            and_(Ticket.number == ticket.number, Ticket.id < ticket.id),
-                        ),
-                    ),
-                ),
-            ),
-        )
-
-    if mine.lane == Lane.CRISIS:
-        ahead = and_(Ticket.lane == Lane.CRISIS.value, sorts_before_from(ticket.issued_at))
+    params: dict[str, Any] = {
+        "center_id": ticket.center_id,
+        "day": ticket.service_date,
+        "category_id": ticket.category_id,
+        "mine_id": ticket.id,
+        "mine_at": ticket.issued_at,
+        "mine_number": ticket.number,
+    }
+    crisis = mine.lane == Lane.CRISIS
+    if crisis:
+        params["mine_at_crisis"] = ticket.issued_at
     else:
         my_effective = ticket.issued_at - policy.head_start(mine.lane)
-        by_lane = [
-            and_(Ticket.lane == lane.value, sorts_before_from(my_effective + policy.head_start(lane)))
-            for lane in Lane
-            if lane != Lane.CRISIS
-        ]
-        ahead = or_(Ticket.lane == Lane.CRISIS.value, *by_lane)
-    return int(session.scalar(select(func.count()).select_from(Ticket).where(*base, ahead)) or 0)
+        for lane in _NON_CRISIS:
+            params[f"at_{lane.value}"] = my_effective + policy.head_start(lane)
+    return int(session.connection().execute(_COUNT_AHEAD[crisis], params).scalar() or 0)
 
 
 def position_and_wait(
