@@ -34,18 +34,24 @@ class HandoverIn(BaseModel):
 def arrival_card(
     ticket_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*OFFICERS)
 ) -> dict[str, Any]:
-    """The card the front desk shows when someone arrives. Reading a person's history is audited."""
+    """The card the front desk shows when someone arrives. Reading a person's history is audited
+    (for a counselor, the audit row also says the card looked for a referral suggestion)."""
     with ctx.tx() as session:
         ticket = get_ticket(session, ticket_id)
         require_center(principal, ticket.center_id)
-        card = service.arrival_card(session, ticket, now=ctx.now())
+        card = service.arrival_card(
+            session, ticket, now=ctx.now(), config=for_app(ctx.request.app.state), viewer_role=principal.role
+        )
         if ticket.employee_id is not None:
+            detail: dict[str, Any] = {"via": "arrival_card", "ticket_id": ticket.id}
+            if "referral" in card["flags"]:
+                detail["referral_checked"] = True
             record(
                 session,
                 actor=principal.actor,
                 action="employee.history_read",
                 subject=f"employee:{ticket.employee_id}",
-                detail={"via": "arrival_card", "ticket_id": ticket.id},
+                detail=detail,
             )
         return card
 
