@@ -1,7 +1,9 @@
 """Arrival cards (到访卡片, right): who is coming, why, their history, what to watch for.
 
 Newest on top; the card of the ticket being served comes first and is expanded. Clicking a card
-opens the case view. Psychological results never reach a card (the server never sends them).
+opens the case view. Psychological results never reach a card (the server never sends them); a
+counselor's cards carry a 心理测评 button that opens the person's results in the counselor view,
+a separate, audited read.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .models import ArrivalCard, FrontDeskModel
-from .style import FLAG_COLOURS, LANE_COLOURS, chip_css
+from .models import CRISIS_ROLES, ArrivalCard, FrontDeskModel
+from .style import COUNSELOR_BUTTON_CSS, FLAG_COLOURS, LANE_COLOURS, chip_css
 
 IDENTIFIED_BY = {"employee_no": "工号", "phone": "手机号", "face": "人脸", "officer": "工作人员登记"}
 COLLAPSED_HISTORY = 2
@@ -50,6 +52,11 @@ def flag_chips(card: ArrivalCard) -> list[tuple[str, str, str]]:
         chips.append(("重复诉求", "warning", f"90 天内同类事项 {len(repeats)} 次：{dates}"))
     if flags.get("print_failed"):
         chips.append(("号票未打印", "warning", "取号机打印失败，请口头告知号码"))
+    if flags.get("face_pending"):
+        chips.append(("待确认人脸登记", "info", "本人在自助机登记了刷脸：请核对工牌后确认，确认后才能刷脸识别"))
+    voice = int(flags.get("voice_messages") or 0)
+    if voice:
+        chips.append((f"语音留言 {voice}" if voice > 1 else "语音留言", "info", "点击卡片，在受理登记中收听和阅读"))
     if flags.get("referral"):  # counselors only, and only when the employee agreed
         chips.append(("建议转介", "info", "本人同意转介心理关爱"))
     how = IDENTIFIED_BY.get(flags.get("identified_by") or "", "")
@@ -60,8 +67,18 @@ def flag_chips(card: ArrivalCard) -> list[tuple[str, str, str]]:
 
 class ArrivalCardWidget(QFrame):
     clicked = Signal(int)
+    assessment_requested = Signal(str)  # the employee number: open their results (counselors only)
+    face_settled = Signal(int, bool)  # ticket id, True: confirm the face enrolment / False: reject it
 
-    def __init__(self, card: ArrivalCard, *, expanded: bool, serving: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        card: ArrivalCard,
+        *,
+        expanded: bool,
+        serving: bool,
+        assessment_button: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.card = card
         self.expanded = expanded
@@ -107,6 +124,17 @@ class ArrivalCardWidget(QFrame):
         info.setObjectName("cardInfo")
         person.addWidget(info)
         person.addStretch(1)
+        self.assessment_button: QPushButton | None = None
+        employee_no = str(employee.get("employee_no") or "")
+        if assessment_button and employee_no:
+            # A deliberate click, never automatic: each look at the results is an audited read.
+            self.assessment_button = QPushButton("心理测评")
+            self.assessment_button.setObjectName("cardAssessment")
+            self.assessment_button.setStyleSheet(COUNSELOR_BUTTON_CSS)
+            self.assessment_button.setToolTip("查看本人的心理测评记录（仅心理咨询师可见，查看会记入审计）")
+            self.assessment_button.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.assessment_button.clicked.connect(lambda: self.assessment_requested.emit(employee_no))
+            person.addWidget(self.assessment_button)
         layout.addLayout(person)
         org = plain_label(card.org_path, "cardOrg")
         org.setWordWrap(True)
@@ -126,6 +154,23 @@ class ArrivalCardWidget(QFrame):
                 row.addWidget(chip)
             row.addStretch(1)
             layout.addLayout(row)
+
+        self.face_confirm_button: QPushButton | None = None
+        self.face_reject_button: QPushButton | None = None
+        if card.flags.get("face_pending"):
+            # Only an officer who saw the badge makes a kiosk enrolment matchable.
+            self.face_confirm_button = QPushButton("已核对工牌，确认人脸登记")
+            self.face_confirm_button.setObjectName("faceConfirm")
+            self.face_reject_button = QPushButton("不是本人，拒绝")
+            self.face_reject_button.setObjectName("faceReject")
+            face_row = QHBoxLayout()
+            for b, confirm in ((self.face_confirm_button, True), (self.face_reject_button, False)):
+                b.setStyleSheet(COUNSELOR_BUTTON_CSS)
+                b.setCursor(Qt.CursorShape.PointingHandCursor)
+                b.clicked.connect(lambda _=False, c=confirm: self.face_settled.emit(self.card.ticket_id, c))
+                face_row.addWidget(b)
+            face_row.addStretch(1)
+            layout.addLayout(face_row)
 
         note = (ticket.get("note") or "").strip()
         if note:
@@ -181,47 +226,10 @@ def history_line(item: dict[str, Any]) -> str:
     return "&nbsp; ".join(parts)  # a breakable space: long outcomes wrap instead of being cut
 
 
-class CrisisBanner(QFrame):
-    """Red, on top of the cards, until a counselor takes it. Never says why (no answers, no score)."""
-
-    acknowledge = Signal(int)
-
-    def __init__(self, model: FrontDeskModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("crisisBanner")
-        self.model = model
-        self.rows = QVBoxLayout(self)
-        self.rows.setContentsMargins(12, 8, 12, 8)
-        self.rows.setSpacing(6)
-        model.alerts_changed.connect(lambda _=None: self.render())
-        self.render()
-
-    def render(self) -> None:
-        while self.rows.count():
-            item = self.rows.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        for alert in self.model.alerts:
-            row = QHBoxLayout()
-            number = f"{alert.ticket_display} " if alert.ticket_display else ""
-            prefix = "【超时未接】" if alert.escalated else ""
-            text = QLabel(f"{prefix}危机预警：{number}需要心理关爱人员立即接待")
-            text.setObjectName("crisisText")
-            text.setWordWrap(True)
-            row.addWidget(text, 1)
-            if self.model.session.role == "counselor":
-                take = QPushButton("我来接待")
-                take.setObjectName("takeAlert")
-                take.clicked.connect(lambda _c=False, alert_id=alert.alert_id: self.acknowledge.emit(alert_id))
-                row.addWidget(take)
-            holder = QWidget()
-            holder.setLayout(row)
-            self.rows.addWidget(holder)
-        self.setVisible(bool(self.model.alerts))
-
-
 class ArrivalCardsPanel(QWidget):
     card_clicked = Signal(int)
+    assessment_requested = Signal(str)  # a counselor's 心理测评 on a card: the employee number
+    face_settled = Signal(int, bool)  # ticket id, confirm or reject the person's face enrolment
 
     def __init__(self, model: FrontDeskModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -249,9 +257,7 @@ class ArrivalCardsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
         layout.setSpacing(6)
-        self.crisis = CrisisBanner(model)
         layout.addWidget(self.title)
-        layout.addWidget(self.crisis)
         layout.addWidget(self.hint)
         layout.addWidget(scroll, 1)
         model.cards_changed.connect(lambda _=None: self.render())
@@ -275,7 +281,14 @@ class ArrivalCardsPanel(QWidget):
         self.hint.setVisible(not cards)
         for index, card in enumerate(cards):
             serving = card.ticket_id == current_id
-            widget = ArrivalCardWidget(card, expanded=serving, serving=serving)
+            widget = ArrivalCardWidget(
+                card,
+                expanded=serving,
+                serving=serving,
+                assessment_button=self.model.session.role in CRISIS_ROLES,
+            )
             widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
             widget.clicked.connect(self.card_clicked)
+            widget.assessment_requested.connect(self.assessment_requested)
+            widget.face_settled.connect(self.face_settled)
             self.stack.insertWidget(index, widget)

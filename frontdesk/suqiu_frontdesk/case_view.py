@@ -34,6 +34,7 @@ from suqiu_queue.client import Event, SuqiuClient
 from .controller import Runner, error_text
 from .models import ArrivalCard, DeskSession, QueueTicket
 from .style import LEVEL_COLOURS
+from .voice import VoiceMessagesPanel
 
 CHANNELS = [("visit", "来访"), ("letter", "来信"), ("phone", "来电"), ("online", "网上")]
 
@@ -105,6 +106,7 @@ class CaseView(QDialog):
         ticket: QueueTicket | None = None,
         card: ArrivalCard | None = None,
         on_close_visit: Callable[[], None] | None = None,
+        voice_output: Any = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -128,6 +130,12 @@ class CaseView(QDialog):
         self.form = self._build_form()
         self.detail = self._build_detail()
         self.detail.setVisible(False)
+        # 语音留言 of this visit: the transcript to read, the recording to play (each play is audited).
+        self.voice: VoiceMessagesPanel | None = None
+        if ticket is not None:
+            self.voice = VoiceMessagesPanel(client, voice_output)
+            self.voice.setObjectName("caseVoice")
+            self.voice.show_for(ticket_id=ticket.id)
 
         self.status = QLabel("")
         self.status.setObjectName("caseStatus")
@@ -147,6 +155,8 @@ class CaseView(QDialog):
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(12)
         layout.addWidget(self.header)
+        if self.voice is not None:
+            layout.addWidget(self.voice)
         layout.addWidget(self.form)
         layout.addWidget(self.detail, 1)
         layout.addLayout(buttons)
@@ -374,7 +384,12 @@ class CaseView(QDialog):
     # -- events and plumbing --------------------------------------------------------------------------
 
     def on_event(self, event: Event) -> None:
-        """Someone else changed this case: show the server's version."""
+        """Someone else changed this case: show the server's version. A new voice message of this
+        visit (the kiosk uploads it just after the ticket): list it."""
+        if event.kind == "voice_message.added":
+            if self.voice is not None and self.ticket is not None and event.payload.get("ticket_id") == self.ticket.id:
+                self.voice.show_for(ticket_id=self.ticket.id)
+            return
         if self.case is None or self.busy or event.kind != "case.updated":
             return
         if event.payload.get("case_id") == self.case["id"]:

@@ -14,15 +14,7 @@ from typing import Any, Protocol
 from suqiu_queue.client import ApiError, Event, ServerUnavailable, SuqiuClient, Ticket
 
 from .counter_display import CounterDisplayOutput
-from .models import (
-    CRISIS_ROLES,
-    ESCALATION_ROLES,
-    FINISHED_STATES,
-    ArrivalCard,
-    CrisisAlert,
-    FrontDeskModel,
-    QueueTicket,
-)
+from .models import FINISHED_STATES, ArrivalCard, FrontDeskModel, QueueTicket
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +67,7 @@ class FrontDeskController:
         self._refreshing = False
         self._refresh_again = False
         self._cards_requested: set[int] = set()
-        self.event_listeners: list[Callable[[Event], None]] = []  # e.g. open case views
+        self.event_listeners: list[Callable[[Event], None]] = []  # e.g. open case views, the crisis panel
 
     # -- start-up and reloading -------------------------------------------------------------------
 
@@ -84,35 +76,6 @@ class FrontDeskController:
         counter = self.model.counter
         self.model.say(f"{self.model.session.display_name}，您好。{counter.label}已就绪，按 F1 叫号", "info")
         self.refresh_queue(restore_current=True)
-        self.load_alerts()
-
-    def load_alerts(self) -> None:
-        """Open crisis alerts, for the roles that act on them (the server refuses the others)."""
-        role = self.model.session.role
-        if role not in CRISIS_ROLES | ESCALATION_ROLES:
-            return
-
-        def loaded(data: dict[str, Any]) -> None:
-            for item in data.get("alerts", []):
-                alert = CrisisAlert.from_json(item)
-                if role in CRISIS_ROLES or alert.escalated:
-                    self.model.add_alert(alert)
-
-        self.runner.run(lambda: self.client.get("/api/v1/crisis-alerts", open=1), loaded, lambda _exc: None)
-
-    def acknowledge_alert(self, alert_id: int) -> None:
-        """我来接待: this counselor takes the alert; the other counselors' banners close."""
-
-        def done(_result: Any) -> None:
-            alert = next((a for a in self.model.alerts if a.alert_id == alert_id), None)
-            self.model.remove_alert(alert_id)
-            number = f" {alert.ticket_display}" if alert and alert.ticket_display else ""
-            self.model.say(f"已接下危机预警{number}，请立即接待", "ok")
-
-        def failed(exc: BaseException) -> None:
-            self.model.say(error_text(exc), "error")
-
-        self.runner.run(lambda: self.client.post(f"/api/v1/crisis-alerts/{alert_id}/ack"), done, failed)
 
     def refresh_queue(self, *, restore_current: bool = False) -> None:
         """Reload the queue panel. Bursts of events coalesce into at most one extra reload."""
@@ -341,6 +304,44 @@ class FrontDeskController:
 
         return self._act("pause", lambda: self.client.pause_counter(counter_id, paused), done, refresh=False)
 
+    # -- 待确认人脸登记: the officer checked the person's badge --------------------------------------------
+
+    def settle_face_enrolment(self, ticket_id: int, *, confirm: bool) -> None:
+        """Confirm (the badge matches) or reject the kiosk face enrolment of the card's person."""
+        card = self.model.card(ticket_id)
+        employee_no = str((card.employee or {}).get("employee_no") or "") if card else ""
+        if not employee_no:
+            self.model.say("这张卡片没有可确认的人脸登记", "warn")
+            return
+        center = self.model.session.center
+        client = self.client
+
+        def work() -> str:
+            pending = [p for p in client.face_pending_enrolments(center) if p.get("employee_no") == employee_no]
+            if not pending:
+                return "none"
+            for item in pending:
+                if confirm:
+                    client.face_confirm_enrolment(int(item["id"]))
+                else:
+                    client.face_reject_enrolment(int(item["id"]))
+            return "confirmed" if confirm else "rejected"
+
+        def done(outcome: str) -> None:
+            name = (card.employee or {}).get("name", "") if card else ""
+            if outcome == "none":
+                self.model.say(f"{name} 没有待确认的人脸登记（可能已由其他窗口处理）", "warn")
+            elif outcome == "confirmed":
+                self.model.say(f"已确认 {name} 的人脸登记，下次可刷脸识别", "ok")
+            else:
+                self.model.say(f"已拒绝 {name} 的人脸登记，登记数据已删除", "ok")
+            self.load_card(ticket_id, force=True)
+
+        def failed(exc: BaseException) -> None:
+            self.model.say(error_text(exc), "error")
+
+        self.runner.run(work, done, failed)
+
     # -- the server's events ------------------------------------------------------------------------
 
     def on_connection(self, connected: bool) -> None:
@@ -398,15 +399,21 @@ class FrontDeskController:
                     self.display.clear()
         elif kind == "ticket.print_failed" and ticket_id is not None and self.model.card(int(ticket_id)):
             self.load_card(int(ticket_id), force=True)
+        elif kind == "ticket.identified" and ticket_id is not None and self.model.card(int(ticket_id)):
+            self.load_card(int(ticket_id), force=True)  # now 人脸识别
+        elif kind == "voice_message.added" and ticket_id is not None and self.model.card(int(ticket_id)):
+            self.load_card(int(ticket_id), force=True)  # the card counts the visit's 语音留言
+        elif kind == "face.enrol_pending":
+            # Ids only in face events: whose it is shows on the cards themselves (待确认人脸登记).
+            for card in list(self.model.cards):
+                self.load_card(card.ticket_id, force=True)
+        elif kind in ("face.enrolled", "face.enrol_rejected"):
+            for card in list(self.model.cards):
+                if card.flags.get("face_pending"):
+                    self.load_card(card.ticket_id, force=True)
 
-        role = self.model.session.role
-        if kind == "crisis.alert" and role in CRISIS_ROLES:
-            self.model.add_alert(CrisisAlert.from_json(payload))
-        elif kind == "crisis.escalated" and role in ESCALATION_ROLES | CRISIS_ROLES:
-            self.model.add_alert(CrisisAlert.from_json(payload, escalated=True))
-        elif kind == "crisis.acknowledged" and payload.get("alert_id") is not None:
-            self.model.remove_alert(int(payload["alert_id"]))
-
+        # crisis.* events are the counselors' crisis panel's (suqiu_frontdesk.crisis), one listener
+        # among these: one place takes an alert, so it cannot be taken twice from two widgets.
         for listener in list(self.event_listeners):
             listener(event)
 

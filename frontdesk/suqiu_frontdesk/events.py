@@ -16,8 +16,9 @@ from suqiu_queue.client import ApiError, Event, EventStream, SuqiuClient
 
 log = logging.getLogger(__name__)
 
-# What the front desk listens to: the queue, counters, cases and crisis alerts of its center.
-KINDS = ["ticket", "counter", "case", "crisis", "stream"]
+# What the front desk listens to: the queue, counters, cases, crisis alerts, voice messages and face
+# enrolments of its center.
+KINDS = ["ticket", "counter", "case", "crisis", "voice_message", "face", "stream"]
 
 
 class EventPump(QObject):

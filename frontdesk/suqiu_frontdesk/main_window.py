@@ -1,10 +1,18 @@
-"""One window at 1920×1080: queue (left), the ticket at this counter (centre), arrival cards (right)."""
+"""One window at 1920×1080: queue (left), the ticket at this counter (centre), arrival cards (right).
+
+Counselors and supervisors get a second tab beside the cards, 危机预警 (``crisis.CrisisAlertPanel``
+with its pop-up); counselors also get the ``crisis.CounselorView`` window (心理测评记录), opened from
+a card's 心理测评 button, an alert they took, or a search by 工号 (Ctrl+F). Nobody else gets either.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
@@ -15,8 +23,10 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QPushButton,
     QRadioButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -26,10 +36,14 @@ from suqiu_queue.client import Event, SuqiuClient
 from .arrival_cards import ArrivalCardsPanel
 from .case_view import CaseView
 from .controller import FrontDeskController
+from .crisis import Alert, CounselorView, CrisisAlertPanel
 from .current_panel import ACTIONS, CurrentTicketPanel
-from .models import FrontDeskModel, StatusLine
+from .models import CRISIS_ROLES, ESCALATION_ROLES, FrontDeskModel, StatusLine
 from .queue_panel import QueuePanel
+from .style import COUNSELOR_BUTTON_CSS, LANE_COLOURS
 from .workers import Runner
+
+CRISIS_TAB = "危机预警"
 
 
 class TransferDialog(QDialog):
@@ -101,12 +115,38 @@ class MainWindow(QMainWindow):
         self.queue_panel.ticket_activated.connect(self.call_ticket)
         self.current_panel.action_triggered.connect(self.trigger)
         self.cards_panel.card_clicked.connect(self.open_case_for_ticket)
-        self.cards_panel.crisis.acknowledge.connect(controller.acknowledge_alert)
+        self.cards_panel.face_settled.connect(
+            lambda ticket_id, confirm: controller.settle_face_enrolment(ticket_id, confirm=confirm)
+        )
+        self._voice_output: Any = None
+        self._voice_output_known = False
+
+        # Crisis alerts: one panel (with its pop-up) is the only place an alert is shown or taken.
+        self.crisis_panel: CrisisAlertPanel | None = None
+        self.right_tabs: QTabWidget | None = None
+        self.counselor_view: CounselorView | None = None
+        right: QWidget = self.cards_panel
+        if session.role in CRISIS_ROLES | ESCALATION_ROLES:
+            self.crisis_panel = CrisisAlertPanel(client, runner=runner, role=session.role)
+            self.crisis_panel.open_count_changed.connect(self._crisis_count)
+            self.crisis_panel.alert_arrived.connect(self._crisis_arrived)
+            self.crisis_panel.alert_taken.connect(self._crisis_taken)
+            self.crisis_panel.view_requested.connect(self._view_alert)
+            controller.event_listeners.append(self.crisis_panel.on_event)
+            # After logging in and after every reconnection: the open alerts, none missed while away.
+            model.connection_changed.connect(self._reload_alerts)
+            self.right_tabs = QTabWidget()
+            self.right_tabs.setObjectName("rightTabs")
+            self.right_tabs.addTab(self.cards_panel, "到访卡片")
+            self.right_tabs.addTab(self.crisis_panel, CRISIS_TAB)
+            right = self.right_tabs
+        if session.role in CRISIS_ROLES:
+            self.cards_panel.assessment_requested.connect(lambda no: self.open_counselor_view(employee_no=no))
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("mainSplitter")
         splitter.setChildrenCollapsible(False)
-        for panel in (self.queue_panel, self.current_panel, self.cards_panel):
+        for panel in (self.queue_panel, self.current_panel, right):
             splitter.addWidget(panel)
         splitter.setSizes([560, 760, 600])
         splitter.setStretchFactor(1, 1)
@@ -130,6 +170,10 @@ class MainWindow(QMainWindow):
         intake = QShortcut(QKeySequence("Ctrl+N"), self)
         intake.activated.connect(self.open_intake)
         self.shortcuts["intake"] = intake
+        if session.role in CRISIS_ROLES:
+            search = QShortcut(QKeySequence("Ctrl+F"), self)
+            search.activated.connect(lambda: self.open_counselor_view())
+            self.shortcuts["assessments"] = search
 
         model.status_changed.connect(self.show_status)
         model.connection_changed.connect(lambda _=None: self._update_header())
@@ -162,6 +206,15 @@ class MainWindow(QMainWindow):
         row.addWidget(self.header_counter)
         row.addStretch(1)
         row.addWidget(intake)
+        self.assessments_button: QPushButton | None = None
+        if session.role in CRISIS_ROLES:
+            self.assessments_button = QPushButton("心理测评记录（Ctrl+F）")
+            self.assessments_button.setObjectName("headerAssessments")
+            self.assessments_button.setStyleSheet(COUNSELOR_BUTTON_CSS)
+            self.assessments_button.setToolTip("按工号查询心理测评记录（仅心理咨询师，查询会记入审计）")
+            self.assessments_button.clicked.connect(lambda: self.open_counselor_view())
+            row.addSpacing(16)
+            row.addWidget(self.assessments_button)
         row.addSpacing(24)
         row.addWidget(self.connection)
         return bar
@@ -263,10 +316,24 @@ class MainWindow(QMainWindow):
             ticket=ticket,
             card=self.model.card(ticket_id),
             on_close_visit=self.controller.done if is_current else None,
+            voice_output=self.voice_output(),
             parent=self,
         )
         self._show_case_view(view)
         return view
+
+    def voice_output(self) -> Any:
+        """This PC's sound output for voice messages, found once (None: the player says it cannot play)."""
+        if not self._voice_output_known:
+            from .voice import default_output
+
+            self._voice_output = default_output()
+            self._voice_output_known = True
+        return self._voice_output
+
+    def set_voice_output(self, output: Any) -> None:
+        """Use this output for voice messages (e.g. a headset chosen in the settings, or a test's fake)."""
+        self._voice_output, self._voice_output_known = output, True
 
     def open_intake(self) -> CaseView:
         """一口受理: a letter, a call or an online message, without a ticket."""
@@ -285,7 +352,64 @@ class MainWindow(QMainWindow):
         for view in list(self.case_views):
             view.on_event(event)
 
+    # -- crisis alerts and the counselor view (counselors; supervisors see escalations) ----------------------
+
+    def _reload_alerts(self, connected: Any) -> None:
+        if connected and self.crisis_panel is not None:
+            self.crisis_panel.refresh()
+
+    def _crisis_count(self, open_alerts: int) -> None:
+        if self.right_tabs is None or self.crisis_panel is None:
+            return
+        index = self.right_tabs.indexOf(self.crisis_panel)
+        self.right_tabs.setTabText(index, f"{CRISIS_TAB}（{open_alerts}）" if open_alerts else CRISIS_TAB)
+        self.right_tabs.tabBar().setTabTextColor(index, QColor(LANE_COLOURS["crisis"] if open_alerts else "#1f2a37"))
+
+    def _crisis_arrived(self, alert: Alert) -> None:
+        # The pop-up is already on top; also flash the taskbar for a desk whose window is behind others.
+        QApplication.alert(self)
+        number = f" {alert.ticket_display}" if alert.ticket_display else "（匿名测评）"
+        self.model.say(f"危机预警{number}：请心理咨询师立即接待", "warn")
+
+    def _crisis_taken(self, alert: Alert) -> None:
+        number = f" {alert.ticket_display}" if alert.ticket_display else ""
+        self.model.say(f"已接手危机预警{number}，请立即前往接待", "ok")
+
+    def _view_alert(self, alert: Alert) -> None:
+        if alert.ticket_id is not None:
+            self.open_counselor_view(ticket=(alert.ticket_id, alert.ticket_display or ""))
+
+    def open_counselor_view(
+        self, *, employee_no: str | None = None, ticket: tuple[int, str] | None = None
+    ) -> CounselorView | None:
+        """心理测评记录: one window, reused. Counselors only (the server answers others with 403)."""
+        if self.model.session.role not in CRISIS_ROLES:
+            return None
+        if self.counselor_view is None:
+            view = CounselorView(self.client, runner=self.runner)
+            view.setParent(self, Qt.WindowType.Window)  # its own window, closed with the desk
+            view.setWindowTitle("心理测评记录 · 仅心理咨询师可见")
+            view.resize(1400, 860)
+            self.counselor_view = view
+        view = self.counselor_view
+        view.show()
+        view.raise_()
+        view.activateWindow()
+        if employee_no:
+            view.show_employee(employee_no)
+        elif ticket is not None:
+            view.show_ticket(*ticket)
+        else:
+            view.employee_input.setFocus()
+            view.employee_input.selectAll()
+        return view
+
     def closeEvent(self, event: QCloseEvent) -> None:
         for view in list(self.case_views):
             view.close()
+        if self.counselor_view is not None:
+            self.counselor_view.clear()  # nothing of a person's results stays on screen
+            self.counselor_view.close()
+        if self.crisis_panel is not None:
+            self.crisis_panel.shutdown()
         super().closeEvent(event)

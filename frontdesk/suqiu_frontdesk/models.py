@@ -210,26 +210,9 @@ class ArrivalCard:
         return " / ".join(employee.get("org_unit_path") or [])
 
 
-@dataclass(frozen=True)
-class CrisisAlert:
-    """A self-assessment answer that needs a counselor now. Ids and the ticket number only."""
-
-    alert_id: int
-    ticket_id: int | None
-    ticket_display: str
-    escalated: bool = False
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any], *, escalated: bool = False) -> CrisisAlert:
-        return cls(
-            alert_id=int(data.get("alert_id", data.get("id", 0))),
-            ticket_id=data.get("ticket_id"),
-            ticket_display=data.get("ticket_display") or "",
-            escalated=escalated or bool(data.get("escalated_at") or data.get("escalated")),
-        )
-
-
-# Who is shown crisis alerts: counselors take them; supervisors see the ones nobody took in time.
+# Who gets the crisis tools (suqiu_frontdesk.crisis): counselors take alerts and read results;
+# supervisors see the alerts nobody took in time. The server decides what each may see; this only
+# decides which widgets to build.
 CRISIS_ROLES = frozenset({"counselor"})
 ESCALATION_ROLES = frozenset({"supervisor"})
 
@@ -252,7 +235,6 @@ class FrontDeskModel:
         self.status = StatusLine("")
         self.busy: str | None = None  # the action in flight, if any
         self.connected = False
-        self.alerts: list[CrisisAlert] = []
 
         self.queue_changed: Signal[None] = Signal()
         self.current_changed: Signal[QueueTicket | None] = Signal()
@@ -261,7 +243,6 @@ class FrontDeskModel:
         self.status_changed: Signal[StatusLine] = Signal()
         self.busy_changed: Signal[str | None] = Signal()
         self.connection_changed: Signal[bool] = Signal()
-        self.alerts_changed: Signal[None] = Signal()
 
     # -- who may serve what ---------------------------------------------------------------------
 
@@ -363,18 +344,6 @@ class FrontDeskModel:
         current_id = self.current.id if self.current else None
         newest_first = sorted(self.cards, key=lambda c: c.issued_at, reverse=True)
         return sorted(newest_first, key=lambda c: c.ticket_id != current_id)
-
-    # -- crisis alerts ------------------------------------------------------------------------------
-
-    def add_alert(self, alert: CrisisAlert) -> None:
-        self.alerts = [a for a in self.alerts if a.alert_id != alert.alert_id] + [alert]
-        self.alerts_changed.emit(None)
-
-    def remove_alert(self, alert_id: int) -> None:
-        before = len(self.alerts)
-        self.alerts = [a for a in self.alerts if a.alert_id != alert_id]
-        if len(self.alerts) != before:
-            self.alerts_changed.emit(None)
 
     # -- feedback ----------------------------------------------------------------------------------
 

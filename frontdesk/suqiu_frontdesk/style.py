@@ -22,6 +22,12 @@ LANE_COLOURS = {
 }
 LEVEL_COLOURS = {"info": "#33475b", "ok": "#1b7f3b", "warn": "#a15c00", "error": "#c62828"}
 FLAG_COLOURS = {"danger": "#c62828", "warning": "#b35c00", "info": "#1f5fbf", "quiet": "#5c6b7a"}
+# The counselor's own buttons (心理测评 on a card, 心理测评记录 in the header): quiet teal outline.
+COUNSELOR_BUTTON_CSS = (
+    "QPushButton { background: white; color: #0f766e; border: 1px solid #0f766e; border-radius: 6px;"
+    " font-size: 15px; font-weight: 600; padding: 4px 10px; }"
+    "QPushButton:hover { background: #e6f4f2; }"
+)
 
 # Fonts that carry Simplified Chinese, best first: Windows, then Linux packages.
 CJK_FAMILIES = [

@@ -73,6 +73,45 @@ def build_device(config: KioskConfig, kind: str) -> Any:
         return None
 
 
+def build_voice_input(config: KioskConfig) -> tuple[Any, Any]:
+    """(microphone opener, speech recognizer) for the describe screen; (None, None) hides voice input.
+
+    The recognizer starts loading its model on its own thread at once, so the first person to speak
+    does not wait for it; without a model the recording is still kept for the officer to hear.
+    """
+    if config.microphone is None and config.devices == "fake":
+        return None, None  # the demo has no voice unless a [microphone] table names a recording to play
+    from suqiu_devices.asr import recognizer_or_none
+    from suqiu_devices.microphone import microphone_factory
+
+    microphone = config.device("microphone")
+    try:
+        opener = microphone_factory(microphone.driver, **microphone.options)
+    except Exception:  # a broken audio stack must not stop the kiosk from issuing tickets
+        log.exception("microphone %r failed to start: voice input hidden", microphone.driver)
+        return None, None
+    if opener is None:
+        return None, None
+    recognizer = None
+    if config.asr is not None or config.devices == "real":
+        asr = config.device("asr")
+        try:
+            recognizer = recognizer_or_none(asr.driver, **asr.options)
+        except Exception:
+            log.exception("speech recognition %r failed to start: recordings go without text", asr.driver)
+    return opener, recognizer
+
+
+def load_face(config: KioskConfig) -> Any:
+    """The camera and face engine, or None (face login hidden; the log says why). Slow (loads the
+    models): run it off the UI thread."""
+    if not config.camera and not config.face:
+        return None
+    from .face import load_face_support
+
+    return load_face_support(config.camera, config.face)
+
+
 def build_service(config: KioskConfig) -> KioskService:
     from suqiu_queue.client import SuqiuClient
 
@@ -95,8 +134,14 @@ def run(config: KioskConfig) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("suqiu-kiosk")
     service = build_service(config)
+    open_microphone, recognizer = build_voice_input(config)
     window = KioskWindow(
-        config, service, printer=build_device(config, "printer"), speaker=build_device(config, "speaker")
+        config,
+        service,
+        printer=build_device(config, "printer"),
+        speaker=build_device(config, "speaker"),
+        open_microphone=open_microphone,
+        recognizer=recognizer,
     )
     if config.fullscreen:
         screen = app.primaryScreen()
@@ -109,8 +154,16 @@ def run(config: KioskConfig) -> int:
         window.resize(*(LANDSCAPE_SIZE if config.orientation == "landscape" else PORTRAIT_SIZE))
         window.show()
     window.start()
+    if config.camera or config.face:
+        from .workers import run_in_background
+
+        # The models take a moment to load: the kiosk takes tickets meanwhile, 刷脸识别 appears after.
+        run_in_background(lambda: load_face(config), on_done=window.set_face_support)
     code = app.exec()
     window.shutdown()
+    close = getattr(recognizer, "close", None)
+    if close is not None:
+        close()
     service.store.close()
     return int(code)
 

@@ -23,6 +23,24 @@ key, center). Everything else is optional and has a sensible default; a ``[kiosk
     [speaker]
     driver = "pyttsx3"
     voice = "cmn-latn-pinyin"
+
+    [assessment]              # 心理自测, see docs/assessment-ui.md for every key
+    enabled = true
+    counselor_on_duty = "王老师"
+
+    [microphone]              # voice input on the describe screen (docs/voice.md); hidden without one
+    driver = "sounddevice"
+
+    [asr]                     # speech to text for it; without a model the recording still goes
+    driver = "faster_whisper"
+    model_dir = "/var/lib/suqiu/models/whisper-base"
+
+    [camera]                  # 刷脸识别 on the identify screen (docs/faces.md): camera *and* model needed
+    driver = "opencv"
+    source = 0
+
+    [face]
+    model_dir = "/var/lib/suqiu/models/face/buffalo_l"
 """
 
 from __future__ import annotations
@@ -33,10 +51,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .assessment.config import AssessmentConfig
+
 DEFAULT_CONFIG_PATHS = (Path("/etc/suqiu/kiosk.toml"), Path.home() / ".config" / "suqiu" / "kiosk.toml")
 
-# The driver used for each kind when ``devices = "real"`` and the config names none.
-REAL_DEFAULTS = {"printer": "escpos_usb", "speaker": "pyttsx3"}
+# The driver used for each kind when ``devices = "real"`` and the config names none. A camera and a
+# face model have no default: face login exists only where a site configured both.
+REAL_DEFAULTS = {"printer": "escpos_usb", "speaker": "pyttsx3", "microphone": "sounddevice", "asr": "faster_whisper"}
 
 
 class ConfigError(Exception):
@@ -58,6 +79,10 @@ class KioskConfig:
     devices: str = "fake"  # "real" or "fake"
     printer: DeviceChoice | None = None  # None: the default for ``devices``
     speaker: DeviceChoice | None = None
+    microphone: DeviceChoice | None = None
+    asr: DeviceChoice | None = None
+    camera: dict[str, Any] | None = None  # the [camera] table as written (load_face_support reads it)
+    face: dict[str, Any] | None = None  # the [face] table
     idle_seconds: float = 60.0  # any screen returns to welcome after this long without a touch
     print_timeout_seconds: float = 15.0  # a printer silent this long counts as failed
     sync_interval_seconds: float = 10.0  # how often to check the server and send offline tickets
@@ -68,9 +93,12 @@ class KioskConfig:
     data_dir: Path = field(default_factory=lambda: default_data_dir())
     http_timeout: tuple[float, float] = (2.0, 6.0)
     http_retries: int = 1
+    assessment: AssessmentConfig = field(default_factory=AssessmentConfig)  # the [assessment] table
 
     def device(self, kind: str) -> DeviceChoice:
-        chosen = self.printer if kind == "printer" else self.speaker
+        chosen = {"printer": self.printer, "speaker": self.speaker, "microphone": self.microphone, "asr": self.asr}[
+            kind
+        ]
         if chosen is not None:
             return chosen
         if self.devices == "fake":
@@ -100,7 +128,7 @@ def _device_choice(table: dict[str, Any] | None) -> DeviceChoice | None:
     options = dict(table)
     driver = options.pop("driver", None)
     if not driver:
-        raise ConfigError('a [printer] or [speaker] table needs driver = "…"')
+        raise ConfigError('a [printer], [speaker], [microphone] or [asr] table needs driver = "…"')
     return DeviceChoice(str(driver), options)
 
 
@@ -145,6 +173,14 @@ def load(
         config.data_dir = Path(kiosk["data_dir"])
     config.printer = _device_choice(data.get("printer"))
     config.speaker = _device_choice(data.get("speaker"))
+    config.microphone = _device_choice(data.get("microphone"))
+    config.asr = _device_choice(data.get("asr"))
+    config.camera = dict(data["camera"]) if data.get("camera") else None
+    config.face = dict(data["face"]) if data.get("face") else None
+    try:
+        config.assessment = AssessmentConfig.from_mapping(data.get("assessment"))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc)) from exc
     overrides = {
         "server": server,
         "device_key": device_key,

@@ -2,6 +2,10 @@
 
     welcome ─tile─▶ identify ─confirm/skip─▶ describe ─next/skip─▶ (faq) ─▶ issuing ─▶ ticket
                                                                      └─resolved─▶ resolved
+    welcome ─心理自测─▶ identify ─confirm/skip─▶ assessment ─找心理老师聊聊 / 取心理关爱优先号─▶ issuing ─▶ ticket
+                                                   └─完成 / 退出测评 / idle─▶ welcome
+    identify ─刷脸识别 / 登记刷脸 / 撤回授权─▶ face ─是, 继续─▶ describe (or assessment)
+                                                └─返回, not recognised, 不是─▶ identify
 
 The window listens (``subscribe``) and shows the screen for ``step``; screens call the methods
 here. Each visit has an ``id`` and an idempotency key: answers from the server for an older visit
@@ -23,7 +27,9 @@ from .service import IssuedTicket, IssueRequest
 class Step(StrEnum):
     WELCOME = "welcome"
     IDENTIFY = "identify"
+    FACE = "face"  # 刷脸识别, or 登记刷脸 / 撤回授权 (the face screens)
     DESCRIBE = "describe"
+    ASSESSMENT = "assessment"
     FAQ = "faq"
     ISSUING = "issuing"
     TICKET = "ticket"
@@ -37,6 +43,11 @@ class PrintState(StrEnum):
     FAILED = "failed"
 
 
+class Purpose(StrEnum):
+    TICKET = "ticket"  # a category tile: the visit ends in a ticket (or an FAQ answer)
+    ASSESSMENT = "assessment"  # 心理自测: the visit may end without any ticket
+
+
 _visit_ids = itertools.count(1)
 
 
@@ -44,8 +55,14 @@ _visit_ids = itertools.count(1)
 class Visit:
     id: int = field(default_factory=lambda: next(_visit_ids))
     idempotency_key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    purpose: Purpose = Purpose.TICKET
     category: str = ""
     category_name: str = ""
+    lane: str | None = None  # None: the category's own lane
+    # Whether the ticket carries the confirmed identity. A ticket taken from inside the
+    # self-assessment names the person only if they answered 实名: an anonymous crisis alert
+    # followed by a named crisis-lane ticket would name them all the same.
+    share_identity: bool = True
     # identification: what was typed, and what the server confirmed
     id_kind: str = "employee_no"  # or "phone"
     id_value: str = ""
@@ -53,6 +70,9 @@ class Visit:
     found_employee_no: str = ""  # what the server matched, until the person confirms it
     employee_no: str = ""  # set once the person confirmed the masked name
     phone: str = ""
+    identified_by: str = ""  # "face" once recognised and confirmed ("是"): the ticket is linked to the match
+    face_mode: str = ""  # on the face screens: "recognise", "enrol" or "withdraw"
+    voice: Any = None  # the kept recording (suqiu_kiosk.voice.PendingVoiceMessage), sent after the ticket
     topics: list[str] = field(default_factory=list)
     text: str = ""
     faq: list[dict[str, Any]] = field(default_factory=list)
@@ -117,6 +137,17 @@ class VisitFlow:
         self.visit.category, self.visit.category_name = code, name
         self._go(Step.IDENTIFY)
 
+    def choose_assessment(self) -> None:
+        """心理自测 on the welcome screen: identify first (only that enables 实名), then the questions."""
+        if self.step != Step.WELCOME:
+            return
+        self.visit.purpose = Purpose.ASSESSMENT
+        self._go(Step.IDENTIFY)
+
+    @property
+    def _after_identify(self) -> Step:
+        return Step.ASSESSMENT if self.visit.purpose == Purpose.ASSESSMENT else Step.DESCRIBE
+
     def begin_identify(self, kind: str, value: str) -> bool:
         """The person tapped 确认: True if a lookup should start (not while one runs)."""
         if self.step != Step.IDENTIFY or self.busy or not value:
@@ -142,7 +173,7 @@ class VisitFlow:
         if self.visit.id_kind == "phone":
             self.visit.phone = self.visit.id_value
         self.visit.employee_no = self.visit.found_employee_no
-        self._go(Step.DESCRIBE)
+        self._go(self._after_identify)
 
     def reject_identity(self) -> None:
         self.visit.masked_name = ""
@@ -150,12 +181,51 @@ class VisitFlow:
         self.visit.found_employee_no = ""
         self.visit.employee_no = ""
         self.visit.phone = ""
+        self.visit.identified_by = ""
 
     def skip_identify(self) -> None:
         if self.step != Step.IDENTIFY:
             return
         self.reject_identity()
-        self._go(Step.DESCRIBE)
+        self._go(self._after_identify)
+
+    # --- the face screens ----------------------------------------------------------------------------
+
+    def begin_face(self, mode: str) -> None:
+        """刷脸识别 ("recognise"), 登记刷脸 ("enrol") or 撤回刷脸授权 ("withdraw") from the identify screen."""
+        if self.step != Step.IDENTIFY or self.busy:
+            return
+        self.reject_identity()
+        self.visit.face_mode = mode
+        self._go(Step.FACE)
+
+    def face_recognised(self, employee_no: str, masked_name: str) -> None:
+        """The person said "是": identified, as by a confirmed 工号 (the history page is showing)."""
+        if self.step != Step.FACE:
+            return
+        self.visit.employee_no = self.visit.found_employee_no = employee_no
+        self.visit.masked_name = masked_name
+        self.visit.identified_by = "face"
+
+    def face_withdrawn(self) -> None:
+        """Consent withdrawn after recognition: still this person for this visit, but no face link."""
+        self.visit.identified_by = ""
+
+    def face_done(self) -> None:
+        """继续 after recognition: on to describe (or the self-assessment); otherwise back to identify."""
+        if self.step != Step.FACE:
+            return
+        self.visit.face_mode = ""
+        self._go(self._after_identify if self.visit.employee_no else Step.IDENTIFY)
+
+    def face_back(self, message: str = "") -> None:
+        """返回, not recognised, "不是", enrolment finished or cancelled: the 工号 keypad, calmly."""
+        if self.step != Step.FACE:
+            return
+        self.reject_identity()
+        self.visit.face_mode = ""
+        self._go(Step.IDENTIFY)
+        self.visit.error = message
 
     def toggle_topic(self, topic: str) -> None:
         if topic in self.visit.topics:
@@ -163,11 +233,12 @@ class VisitFlow:
         else:
             self.visit.topics.append(topic)
 
-    def finish_describe(self, text: str) -> bool:
-        """下一步: True if an FAQ lookup should start now."""
+    def finish_describe(self, text: str, voice: Any = None) -> bool:
+        """下一步: True if an FAQ lookup should start now. ``voice``: a recording made on the screen."""
         if self.step != Step.DESCRIBE or self.busy:
             return False
         self.visit.text = text.strip()
+        self.visit.voice = voice
         self.busy = True
         return True
 
@@ -176,6 +247,7 @@ class VisitFlow:
             return False
         self.visit.text = ""
         self.visit.topics.clear()
+        self.visit.voice = None  # 跳过 means "nothing to describe": a recording made meanwhile is not sent
         self.busy = True
         return True
 
@@ -197,15 +269,31 @@ class VisitFlow:
         """Go to issuing; None when this visit already asked for (or has) its ticket."""
         if self.step in (Step.ISSUING, Step.TICKET, Step.RESOLVED, Step.WELCOME):
             return None
+        if self.step == Step.ASSESSMENT and not self.visit.category:
+            return None  # only request_assessment_ticket says what a self-assessment's ticket is
         self._go(Step.ISSUING)
         self.busy = True
+        share = self.visit.share_identity
         return IssueRequest(
             category=self.visit.category,
             idempotency_key=self.visit.idempotency_key,
-            employee_no=self.visit.employee_no or None,
-            phone=self.visit.phone or None,
+            employee_no=(self.visit.employee_no or None) if share else None,
+            phone=(self.visit.phone or None) if share else None,
             note=self.visit.note(),
+            lane=self.visit.lane,
         )
+
+    def request_assessment_ticket(
+        self, category: str, category_name: str, *, lane: str | None, linked: bool
+    ) -> IssueRequest | None:
+        """From the self-assessment: 找心理老师聊聊 (``lane=None``) or 取心理关爱优先号 (``lane="crisis"``).
+        ``linked``: the person answered 实名, so the ticket may name them."""
+        if self.step != Step.ASSESSMENT or self.busy:
+            return None
+        self.visit.category, self.visit.category_name = category, category_name
+        self.visit.lane = lane
+        self.visit.share_identity = linked
+        return self.request_ticket()
 
     def ticket_issued(self, ticket: IssuedTicket) -> None:
         self.visit.ticket = ticket
@@ -233,6 +321,11 @@ class VisitFlow:
 
     def back(self) -> None:
         if self.busy or self.step in (Step.ISSUING, Step.TICKET, Step.RESOLVED, Step.WELCOME):
+            return
+        if self.step == Step.ASSESSMENT:
+            return  # the self-assessment has its own 上一步 and 退出测评
+        if self.step == Step.FACE:
+            self.face_back()
             return
         order = [Step.WELCOME, Step.IDENTIFY, Step.DESCRIBE, Step.FAQ]
         target = order[order.index(self.step) - 1]

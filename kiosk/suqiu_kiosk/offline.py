@@ -228,6 +228,11 @@ class OfflineStore:
             ).fetchall()
         return [_ticket(r) for r in rows]
 
+    def ticket(self, idempotency_key: str) -> OfflineTicket | None:
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM outbox WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
+        return _ticket(row) if row is not None else None
+
     def all_tickets(self) -> list[OfflineTicket]:
         with self._lock:
             rows = self._conn.execute("SELECT * FROM outbox ORDER BY issued_at, number").fetchall()

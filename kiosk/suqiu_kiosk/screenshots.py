@@ -1,7 +1,8 @@
 """``suqiu demo --headless --screenshots DIR``: drive scripted visits and save every kiosk screen.
 
 Runs against a live server (the demo's) with fake devices: portrait and landscape, normal and
-长辈模式, plus a failed print and an offline ticket. Works without a display (offscreen Qt).
+长辈模式, plus a failed print, an offline ticket and the 心理自测 pages (a crisis answer included, so
+the demo's counselors get one crisis alert per orientation). Works without a display (offscreen Qt).
 """
 
 from __future__ import annotations
@@ -52,13 +53,33 @@ class _Shooter:
         self.saved.append(path)
 
 
+def _quiet_microphone(folder: Path) -> Any:
+    """A fake microphone (a second of a quiet room), so the describe screen shows 按住说话 as on a
+    kiosk with a microphone. None without the voice extra (numpy, soundfile)."""
+    try:
+        from suqiu_devices.microphone import microphone_factory, pcm
+
+        wav = folder / "quiet-room.wav"
+        folder.mkdir(parents=True, exist_ok=True)
+        wav.write_bytes(pcm.wav_bytes(bytes(16_000 * 2)))
+        return microphone_factory("fake", wav=[str(wav)])
+    except Exception:  # no voice extra: the screenshots simply show no voice button
+        return None
+
+
 def _window(base_url: str, device_key: str, data_dir: Path, size: tuple[int, int], printer: Any) -> Any:
     from .app import build_service
     from .config import KioskConfig
     from .window import KioskWindow
 
     config = KioskConfig(server=base_url, device_key=device_key, data_dir=data_dir, idle_seconds=3600)
-    window = KioskWindow(config, build_service(config), printer=printer, listen_events=False)
+    window = KioskWindow(
+        config,
+        build_service(config),
+        printer=printer,
+        listen_events=False,
+        open_microphone=_quiet_microphone(data_dir / "audio"),
+    )
     window.resize(*size)
     window.show()
     window.start()
@@ -100,6 +121,37 @@ def _visit(app: Any, window: Any, shoot: _Shooter, *, employee_no: str, full: bo
         window.faq_not_resolved()
     _wait(app, lambda: window.flow.step == "ticket" and window.flow.visit.print_state in ("printed", "failed"))
     shoot(window, "ticket")
+
+
+def _self_check(app: Any, window: Any, shoot: _Shooter, *, crisis: bool) -> None:
+    """Welcome → 心理自测 → (skip identify) → pick → 匿名/实名 → a question → the crisis screen and
+    its priority ticket (``crisis``), or leave."""
+    window.start_assessment()
+    _wait(app, lambda: window.flow.step == "identify")
+    window.skip_identify()
+    widget = window.assessment.widget
+    _wait(app, lambda: widget.flow.step == "pick")
+    shoot(window, "assessment-pick")
+    widget.pick_page.scale_chosen.emit(("phq9",))
+    _wait(app, lambda: widget.flow.step == "consent")
+    shoot(window, "assessment-consent")
+    widget.flow.choose_mode(linked=False)
+    _wait(app, lambda: widget.flow.step == "item")
+    widget.flow.answer(1)
+    _wait(app, lambda: widget.flow.question is not None and widget.flow.question.position == 2)
+    shoot(window, "assessment-item")
+    if not crisis:
+        widget.leave()
+        _wait(app, lambda: window.flow.step == "welcome")
+        return
+    for points in (0, 0, 0, 0, 0, 0, 0, 1):  # items 2 to 9; item 9 answered 好几天: a crisis answer
+        widget.flow.answer(points)
+    _wait(app, lambda: widget.flow.step == "crisis" and not widget.flow.alert_pending)
+    shoot(window, "assessment-crisis")
+    widget.request_crisis_ticket()
+    _wait(app, lambda: window.flow.step == "ticket" and window.flow.visit.print_state in ("printed", "failed"))
+    shoot(window, "assessment-crisis-ticket")
+    window.finish_visit()
 
 
 def capture_all(base_url: str, device_key: str, out_dir: str | Path, *, employee_no: str = "100001") -> list[Path]:
@@ -149,6 +201,11 @@ def capture_all(base_url: str, device_key: str, out_dir: str | Path, *, employee
                             window.faq_not_resolved()
                     _wait(app, lambda w=window: w.flow.visit.print_state == "failed")
                     shoot(window, "ticket-print-failed")
+                    printer.load_paper()
+                    if window.assessment is not None:
+                        window.finish_visit()
+                        window.set_elderly(elderly)
+                        _self_check(app, window, shoot, crisis=not elderly)
                 finally:
                     window.shutdown()
                     window.close()

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from suqiu_queue.client import ApiError, ServerUnavailable, SuqiuClient
 from suqiu_queue.client.models import Category, Identity, Ticket, WaitingInfo
@@ -25,6 +25,25 @@ log = logging.getLogger(__name__)
 
 # Top a category's offline numbers up when fewer than this many are left.
 LOW_WATER = 5
+# Voice messages waiting for their ticket (offline) or for the server: kept in memory, at most this many.
+VOICE_BACKLOG = 20
+
+
+class VoiceMessage(Protocol):
+    """A recording kept on the describe screen (``suqiu_kiosk.voice.PendingVoiceMessage``)."""
+
+    flac: bytes
+    transcript: str
+    transcript_status: str
+    idempotency_key: str
+
+
+@dataclass
+class _QueuedVoice:
+    ticket_key: str  # the visit's idempotency key: finds an offline ticket's server id once synced
+    ticket_id: int | None
+    display: str
+    message: VoiceMessage
 
 
 @dataclass(frozen=True)
@@ -34,6 +53,7 @@ class IssueRequest:
     employee_no: str | None = None
     phone: str | None = None
     note: str = ""
+    lane: str | None = None  # None: the category's lane (the server may still choose priority)
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,8 @@ class KioskService:
         self.online = False
         self.waiting: dict[str, WaitingInfo] = {}
         self._sync_lock = threading.Lock()
+        self._voice: list[_QueuedVoice] = []
+        self._voice_lock = threading.Lock()
 
     # --- start-up ---------------------------------------------------------------------------------
 
@@ -183,6 +205,7 @@ class KioskService:
                 employee_no=request.employee_no,
                 phone=request.phone,
                 note=request.note,
+                lane=request.lane,
             )
         except ServerUnavailable:
             return self._issue_offline(request)
@@ -215,6 +238,7 @@ class KioskService:
             issued_at=now,
             employee_no=request.employee_no,
             note=request.note,
+            lane=request.lane,
         )
         if ticket is None:
             raise OfflineExhausted(request.category)
@@ -227,7 +251,7 @@ class KioskService:
             display=ticket.display,
             category=request.category,
             category_name=category.name if category else request.category,
-            lane=category.default_lane if category else "normal",
+            lane=request.lane or (category.default_lane if category else "normal"),
             people_ahead=max(0, ahead),
             estimated_wait_minutes=round(per_person * max(0, ahead)),
             issued_at=ticket.issued_at,
@@ -259,6 +283,52 @@ class KioskService:
                 return
         self.store.mark_print(ticket.idempotency_key, failed=failed, reason=reason)
 
+    # --- voice messages ------------------------------------------------------------------------------
+
+    def queue_voice(self, ticket: IssuedTicket, message: VoiceMessage) -> None:
+        """Send ``message`` with ``ticket`` (``send_voice``, right after issuing and on each heartbeat)."""
+        with self._voice_lock:
+            self._voice.append(_QueuedVoice(ticket.idempotency_key, ticket.ticket_id, ticket.display, message))
+            while len(self._voice) > VOICE_BACKLOG:
+                dropped = self._voice.pop(0)
+                log.error("voice message of %s dropped: too many waiting for the server", dropped.display)
+
+    def pending_voice(self) -> int:
+        with self._voice_lock:
+            return len(self._voice)
+
+    def send_voice(self) -> int:
+        """Worker thread: upload what can be. Each message keeps its idempotency key, so a retry after a
+        lost answer stores it once. An offline ticket's message waits until the ticket is synced."""
+        with self._voice_lock:
+            queued = list(self._voice)
+        sent = 0
+        for item in queued:
+            ticket_id = item.ticket_id
+            if ticket_id is None:
+                offline = self.store.ticket(item.ticket_key)
+                ticket_id = offline.server_ticket_id if offline is not None else None
+                if ticket_id is None:
+                    continue  # not on the server yet
+            try:
+                self._call(
+                    self.client.upload_voice_message,
+                    ticket_id,
+                    item.message.flac,
+                    transcript=item.message.transcript,
+                    transcript_status=item.message.transcript_status,
+                    idempotency_key=item.message.idempotency_key,
+                )
+                sent += 1
+            except ServerUnavailable:
+                break  # keep them all for the next heartbeat
+            except ApiError as exc:
+                # Refused for good (e.g. too long, the ticket was cancelled): retrying will not help.
+                log.error("voice message of %s refused: %s", item.display, exc.message_en)
+            with self._voice_lock:
+                self._voice = [v for v in self._voice if v is not item]
+        return sent
+
     # --- offline blocks and sync --------------------------------------------------------------------
 
     def heartbeat(self) -> SyncReport:
@@ -268,6 +338,7 @@ class KioskService:
             try:
                 self._call(self.client.health)
                 self._upload(report)
+                self.send_voice()
                 self._top_up(report)
                 self.refresh_waiting()
                 report.online = True

@@ -36,6 +36,20 @@ STEP_GUIDANCE = {
         "en": "Here are some answers that may help.",
     },
     "resolved": {"zh": "很高兴帮到您，祝您生活愉快。", "en": "Glad we could help. Goodbye."},
+    # The self-assessment's pages (长辈模式). Never a question or an answer, never the crisis page:
+    # the hall is not private — the questions are read only when the person taps 朗读.
+    "assessment-pick": {
+        "zh": "这是心理自测。请选择要做的测评，推荐第一项。每道题都可以点朗读，听一听题目。",
+        "en": "This is the self-check. Please choose one; the first is recommended. Tap read aloud on any question.",
+    },
+    "assessment-consent": {
+        "zh": "请选择匿名作答，还是实名作答。",
+        "en": "Please choose to answer anonymously or with your name.",
+    },
+    "assessment-result": {
+        "zh": "测评完成了，谢谢您。结果在屏幕上，只供您自己参考。",
+        "en": "Thank you, you are done. The result on the screen is for you.",
+    },
 }
 
 ELDERLY_RATE = 0.8

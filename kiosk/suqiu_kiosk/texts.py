@@ -22,11 +22,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "waiting_some": ("等候 {waiting} 人 · 约 {minutes} 分钟", "{waiting} waiting · about {minutes} min"),
     "waiting_none": ("现在无需等候", "No wait right now"),
     "waiting_unknown": ("等候人数更新中", "Updating the queue…"),
+    "self_check_name": ("心理自测", "Self-check"),
+    "self_check_desc": (
+        "花几分钟了解最近的心情和压力，可以匿名",
+        "A few minutes on your mood and stress; anonymous if you like",
+    ),
+    "self_check_note": ("不用取号 · 约 3 分钟", "No ticket needed · about 3 min"),
     # identify
     "identify_title": ("请输入工号或手机号", "Enter your staff number or phone"),
     "identify_hint": (
         "登记后工作人员能更快了解您的情况；不方便也可以跳过",
         "It helps staff help you faster; you may skip it",
+    ),
+    "identify_hint_assessment": (
+        "登记后可以选择实名作答，方便心理老师跟进；也可以点“跳过”，匿名作答",
+        "Registering lets a counselor follow up; tap Skip to answer anonymously",
+    ),
+    "by_face": ("刷脸识别", "Face recognition"),
+    "enrol_face": ("登记刷脸", "Set up face"),
+    "withdraw_face": ("撤回刷脸授权", "Withdraw face"),
+    "face_not_recognised": (
+        "这次没有认出来，请输入工号或手机号，也可以点“跳过”",
+        "We could not recognise you; enter your staff number or phone, or tap Skip",
     ),
     "by_employee_no": ("工号", "Staff no."),
     "by_phone": ("手机号", "Phone"),
@@ -89,6 +106,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Issued offline; it is registered when the network returns",
     ),
     "priority_lane": ("长辈·残障优先", "Priority"),
+    # A crisis-lane ticket is shown in public: it says "seen first", never "crisis".
+    "care_first_lane": ("优先接待", "Seen first"),
+    "care_first_note": (
+        "心理老师会优先接待您，请在附近稍坐。也可以随时拨打全国心理援助热线 {hotline}。",
+        "A counselor will see you first; please take a seat nearby. "
+        "The national psychological aid line {hotline} is open any time.",
+    ),
     # errors
     "issue_failed": ("暂时无法取号：{reason}", "Cannot issue a ticket: {reason}"),
     "offline_no_numbers": (

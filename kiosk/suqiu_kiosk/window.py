@@ -6,6 +6,7 @@ ended in the meantime (idle wipe, 完成) are dropped by checking the visit id.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -24,8 +25,10 @@ from .config import KioskConfig
 from .flow import Step, VisitFlow
 from .keyboard import lexicon
 from .printing import PrintResult, TicketPrinter
+from .screens.assessment import AssessmentScreen
 from .screens.base import Screen
 from .screens.describe import DescribeScreen
+from .screens.face import FaceScreen
 from .screens.faq import FaqScreen
 from .screens.identify import IdentifyScreen
 from .screens.resolved import ResolvedScreen
@@ -61,6 +64,9 @@ class KioskWindow(QWidget):
         printer: Printer | None = None,
         speaker: Speaker | None = None,
         listen_events: bool = True,
+        open_microphone: Any = None,
+        recognizer: Any = None,
+        face: Any = None,
     ) -> None:
         super().__init__()
         self.setObjectName("KioskWindow")
@@ -68,6 +74,12 @@ class KioskWindow(QWidget):
         self.config = config
         self.service = service
         self.printer = printer
+        # Voice input on the describe screen (hidden without a microphone) and face login (hidden
+        # until set_face_support brings a camera and a face model).
+        self.open_microphone = open_microphone
+        self.recognizer = recognizer
+        self.face: Any = None
+        self.face_screen: FaceScreen | None = None
         self.flow = VisitFlow()
         self.flow.language = config.language
         self.guide = speech.Guide(speaker)
@@ -114,6 +126,8 @@ class KioskWindow(QWidget):
 
         self.set_elderly(False)
         self._tick_clock()
+        if face is not None:
+            self.set_face_support(face)
 
     # --- building the window ---------------------------------------------------------------------
 
@@ -150,14 +164,27 @@ class KioskWindow(QWidget):
 
         self.stack = QStackedWidget()
         self.screens: dict[str, Screen] = {}
-        for screen in (
+        screens: list[Screen] = [
             WelcomeScreen(self),
             IdentifyScreen(self),
             DescribeScreen(self),
             FaqScreen(self),
             TicketScreen(self),
             ResolvedScreen(self),
-        ):
+        ]
+        self.assessment: AssessmentScreen | None = None
+        if self.config.assessment.enabled:
+            # Inside the kiosk, the tickets the self-assessment asks for are issued (online or from
+            # the offline numbers) and printed by the kiosk itself, like every other ticket.
+            settings = dataclasses.replace(
+                self.config.assessment,
+                issue_crisis_ticket=False,
+                center=self.config.assessment.center or self.config.center,
+            )
+            self.assessment = AssessmentScreen(self, settings)
+            self._connect_assessment(self.assessment)
+            screens.append(self.assessment)
+        for screen in screens:
             self.screens[screen.step] = screen
             self.stack.addWidget(screen)
         root.addWidget(self.stack, 1)
@@ -234,6 +261,14 @@ class KioskWindow(QWidget):
         if self._event_thread is not None:
             self._event_thread.join(timeout=5)
         self.printer_pool.waitForDone(int(self.config.print_timeout_seconds * 1000) + 1000)
+        if self.assessment is not None:
+            self.assessment.shutdown()  # before the guide: the speaker is shared, and the guide closes it
+        describe: DescribeScreen = self.screens["describe"]  # type: ignore[assignment]
+        describe.shutdown()
+        if self.face_screen is not None:
+            self.face_screen.shutdown()
+        if self.face is not None:
+            self.face.close()
         self.guide.close()
         from PySide6.QtWidgets import QApplication
 
@@ -307,13 +342,27 @@ class KioskWindow(QWidget):
             self.guide.greet(self.flow.language, elderly=self.flow.elderly)
 
     def touched(self) -> None:
-        self.idle_timer.start()
+        self.idle_timer.start(self._idle_ms())
+
+    def _idle_ms(self) -> int:
+        seconds = self.config.idle_seconds
+        ticket = self.flow.visit.ticket
+        if self.flow.step == Step.TICKET and ticket is not None and ticket.lane == "crisis":
+            # Taken from the self-assessment's crisis screen: the person is waiting for the
+            # counselor, so the number and the hotline stay up as long as the crisis screen would.
+            seconds = max(seconds, self.config.assessment.crisis_idle_seconds)
+        return round(seconds * 1000)
 
     def idle_timeout(self) -> None:
         """Nobody touched the kiosk for a while: wipe what was entered and go home."""
         if self.flow.step == Step.ISSUING:
             # The ticket may already exist on the server: show it before anything is wiped.
-            self.idle_timer.start()
+            self.touched()
+            return
+        if self.flow.step == Step.ASSESSMENT and self.assessment is not None and self.assessment.active:
+            # The self-assessment keeps its own, longer idle time (a question may take a while to
+            # read) and says when it is over (cancelled / finished).
+            self.touched()
             return
         if self.flow.step != Step.WELCOME or self.flow.elderly or self.flow.language != self.config.language:
             self.finish_visit()
@@ -401,16 +450,24 @@ class KioskWindow(QWidget):
         if step == Step.ISSUING:
             self._set_busy(True)
             return
+        if step != Step.ASSESSMENT and self.assessment is not None and self.assessment.active:
+            self.assessment.end()  # its ticket is on screen now: the answers are forgotten
+        if step != Step.FACE and self.face_screen is not None:
+            self.face_screen.stop()  # the camera is on only while a face screen is showing
         screen = self.screens[step.value]
         if step == Step.WELCOME:
             for other in self.screens.values():
                 other.wipe()
             self.set_elderly(self.flow.elderly)
             self.set_language(self.flow.language)
+        if step == Step.ASSESSMENT:
+            self.guide.new_screen()  # before the widget starts: its first page has guidance of its own
         screen.enter()
         self.stack.setCurrentWidget(screen)
-        if step == Step.TICKET:
-            return  # the ticket speaks for itself once issued (see _ticket_issued)
+        if step in (Step.TICKET, Step.ASSESSMENT):
+            # The ticket speaks for itself once issued (see _ticket_issued); the self-assessment
+            # speaks per page (_assessment_step).
+            return
         self.guide.step(step.value, self.flow.language, elderly=self.flow.elderly)
 
     def _set_busy(self, busy: bool) -> None:
@@ -445,6 +502,101 @@ class KioskWindow(QWidget):
 
     def go_back(self) -> None:
         self.flow.back()
+
+    # --- 刷脸识别 ---------------------------------------------------------------------------------------
+
+    def set_face_support(self, face: Any) -> None:
+        """A camera and a face model are ready (loaded off the UI thread at start): offer face login.
+        None: no face login on this kiosk (the log says why)."""
+        if face is None or self.face is not None:
+            return
+        self.face = face
+        screen = FaceScreen(self, face)
+        recognise = screen.recognise
+        recognise.recognised.connect(self._face_recognised)
+        recognise.finished.connect(self.face_done)
+        recognise.declined.connect(lambda: self.face_back())  # "不是": straight to the keypad, nothing said
+        recognise.fallback.connect(lambda _reason: self.face_back(tr("face_not_recognised", self.flow.language)))
+        recognise.withdrawn.connect(self.flow.face_withdrawn)
+        screen.consent.accepted.connect(self._face_consented)
+        screen.consent.declined.connect(self.face_back)
+        screen.enrol.finished.connect(self.face_back)
+        screen.enrol.cancelled.connect(self.face_back)
+        screen.withdraw.cancelled.connect(self.face_back)
+        self.face_screen = screen
+        self.screens[screen.step] = screen
+        self.stack.addWidget(screen)
+        screen.rescale(self.scale)
+        screen.relayout(self.portrait)
+        identify: IdentifyScreen = self.screens["identify"]  # type: ignore[assignment]
+        identify.set_face_available(True)
+
+    def begin_face(self, mode: str) -> None:
+        if self.face_screen is not None:
+            self.flow.begin_face(mode)
+
+    def _face_recognised(self, employee_no: str, masked_name: str) -> None:
+        self.flow.face_recognised(employee_no, masked_name)
+        if self.face_screen is not None:
+            self.face_screen.recognised()
+
+    def _face_consented(self, version: str) -> None:
+        if self.face_screen is not None and self.flow.step == Step.FACE:
+            self.face_screen.pages.setCurrentWidget(self.face_screen.enrol)
+            self.face_screen.enrol.begin(version)
+
+    def face_done(self) -> None:
+        self.flow.face_done()
+
+    def face_back(self, message: str = "") -> None:
+        if self.flow.step != Step.FACE:
+            return
+        self.flow.face_back(message)
+        if message:
+            self.screens["identify"].show_error(message)
+
+    # --- 心理自测 -------------------------------------------------------------------------------------
+
+    def _connect_assessment(self, screen: AssessmentScreen) -> None:
+        widget = screen.widget
+        widget.cancelled.connect(self._assessment_over)
+        widget.finished.connect(lambda _outcome: self._assessment_over())
+        widget.care_ticket_requested.connect(lambda: self.assessment_ticket(lane=None))
+        widget.crisis_ticket_requested.connect(lambda: self.assessment_ticket(lane="crisis"))
+        widget.step_changed.connect(self._assessment_step)
+
+    def start_assessment(self) -> None:
+        """The 心理自测 tile: identify (optional, it enables 实名), then the self-assessment."""
+        if not self.ready or self.assessment is None:
+            return
+        self.flow.choose_assessment()
+
+    def _assessment_over(self) -> None:
+        """完成, 退出测评, or the self-assessment's own idle time: the visit ends, nothing is kept."""
+        if self.flow.step == Step.ASSESSMENT:
+            self.finish_visit()
+
+    def _assessment_step(self, step: str) -> None:
+        key = f"assessment-{step}"
+        if self.flow.step == Step.ASSESSMENT and self.flow.elderly and key in speech.STEP_GUIDANCE:
+            self.guide.step(key, self.flow.language, elderly=True)
+
+    def assessment_ticket(self, *, lane: str | None) -> None:
+        """找心理老师聊聊 (a 心理关爱 ticket) or 取心理关爱优先号 (the crisis lane), through the kiosk's
+        own path: issued online or from the offline numbers, shown on the ticket screen, printed."""
+        if self.assessment is None:
+            return
+        code = self.assessment.widget.config.care_category
+        category = self.service.category(code) if self.service.info is not None else None
+        if category is None:
+            name = code
+        else:
+            name = category.name_en if self.flow.language == "en" and category.name_en else category.name
+        linked = bool(self.assessment.widget.flow.session.linked)
+        request = self.flow.request_assessment_ticket(code, name, lane=lane, linked=linked)
+        if request is None:
+            return  # a second tap, or not on the self-assessment: one visit, one ticket
+        self._visit_task(lambda: self.service.issue(request), self._ticket_issued, self._issue_failed)
 
     def identify(self, kind: str, value: str) -> None:
         if not self.flow.begin_identify(kind, value):
@@ -493,7 +645,8 @@ class KioskWindow(QWidget):
         self.flow.toggle_topic(topic)
 
     def finish_describe(self, text: str) -> None:
-        if self.flow.finish_describe(text):
+        describe: DescribeScreen = self.screens["describe"]  # type: ignore[assignment]
+        if self.flow.finish_describe(text, describe.voice_pending()):
             self._set_busy(True)
             self._lookup_faq()
 
@@ -536,7 +689,18 @@ class KioskWindow(QWidget):
 
     def _ticket_issued(self, ticket: IssuedTicket) -> None:
         self._set_online(ticket.online and self.service.online)
+        visit = self.flow.visit
+        face_link = visit.identified_by == "face" and visit.share_identity and ticket.ticket_id is not None
+        voice = visit.voice
         self.flow.ticket_issued(ticket)
+        if ticket.lane == "crisis":
+            self.touched()  # the longer idle time of a crisis-lane ticket starts now
+        if face_link and self.face_screen is not None and ticket.ticket_id is not None:
+            self.face_screen.recognise.link_ticket(ticket.ticket_id)  # the card says 人脸识别
+        if voice is not None:
+            # Kept in memory until the server has it (offline: once the ticket itself is synced).
+            self.service.queue_voice(ticket, voice)
+            run_in_background(self.service.send_voice, on_error=self._network_error)
         self.guide.new_screen()
         self.guide.say(
             speech.ticket_sentence(ticket.display, ticket.people_ahead, self.flow.language), elderly=self.flow.elderly
@@ -586,6 +750,8 @@ class KioskWindow(QWidget):
     def finish_visit(self) -> None:
         """完成 / 返回首页 / idle: forget this visit entirely and greet the next person."""
         self.resolved_timer.stop()
+        if self.face_screen is not None:
+            self.face_screen.wipe()  # a face match ends with the visit
         for task in self.visit_tasks:
             task.discard()
         self.visit_tasks.clear()

@@ -110,6 +110,22 @@ def grab(widget, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
+def grab_with_popup(window, popup, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """The window with the pop-up drawn where a desktop puts a parented dialog: centred on it."""
+    from PySide6.QtGui import QPainter
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / name
+    picture = window.grab()
+    dialog = popup.grab()
+    painter = QPainter(picture)
+    painter.drawPixmap((picture.width() - dialog.width()) // 2, (picture.height() - dialog.height()) // 3, dialog)
+    painter.end()
+    picture.save(str(path))
+    print(f"wrote {path}")
+    return path
+
+
 def pause(app, seconds: float) -> None:  # type: ignore[no-untyped-def]
     """Let the event loop run (layouts settle, queued results arrive)."""
     deadline = time.monotonic() + seconds
@@ -214,9 +230,22 @@ def main() -> int:
         kiosk.post(
             "/api/v1/assessments", {"scale": "phq9", "points": [1, 2, 1, 2, 1, 1, 0, 0, 1, 1], "ticket_id": ticket.id}
         )
-        wait(app, lambda: counselor.model.alerts and counselor.model.card(ticket.id) is not None)
+        panel = counselor.window.crisis_panel
+        assert panel is not None and panel.popup is not None
+        wait(app, lambda: panel.popup.isVisible() and counselor.model.card(ticket.id) is not None)
         pause(app, 0.5)
-        grab(counselor.window, "frontdesk-counselor-crisis.png")
+        grab_with_popup(counselor.window, panel.popup, "frontdesk-counselor-crisis.png")
+
+        # 我来接手, then the 危机预警 tab: the alert is the counselor's, with 查看测评.
+        panel.popup.take_button.click()
+        wait(app, lambda: any(a.state == "mine" for a in panel.book.alerts.values()))
+        tabs = counselor.window.right_tabs
+        assert tabs is not None
+        tabs.setCurrentWidget(panel)
+        pause(app, 0.5)
+        grab(counselor.window, "frontdesk-counselor-alerts.png")
+
+        counselor.window.close()
         counselor.shutdown()
         counselor_client.close()
         kiosk.close()

@@ -308,24 +308,30 @@ def test_crisis_alert_pops_up_for_counselors_only_and_is_taken(qtbot, make_desk,
     reception.controller.event_listeners.append(
         lambda event: heard_at_reception.append(f"{event.kind}:{event.payload.get('ticket_id')}")
     )
+    # Only counselors (and supervisors, for escalations) get the crisis tab; nobody else has any of it.
+    assert reception.window.crisis_panel is None and reception.window.right_tabs is None
+    assert reception.window.assessments_button is None and "assessments" not in reception.window.shortcuts
+    panel = counselor.window.crisis_panel
+    assert panel is not None and panel.role == "counselor"
+
     ticket = kiosk.issue_ticket("T1", "care")
     # PHQ-9 with item 9 answered "好几天": a crisis whatever the total (the difficulty item is not scored).
     kiosk.post("/api/v1/assessments", {"scale": "phq9", "points": [0] * 8 + [1, 0], "ticket_id": ticket.id})
 
-    banner = counselor.window.cards_panel.crisis
-    qtbot.waitUntil(lambda: len(counselor.model.alerts) == 1 and not banner.isHidden(), timeout=WAIT)
-    [text] = [label.text() for label in banner.findChildren(type(counselor.window.status_line))]
-    assert text == f"危机预警：{ticket.display} 需要心理关爱人员立即接待"
+    qtbot.waitUntil(lambda: panel.popup.isVisible(), timeout=WAIT)
+    assert panel.popup.ticket.text() == ticket.display
+    tabs = counselor.window.right_tabs
+    assert tabs.tabText(tabs.indexOf(panel)) == "危机预警（1）"
+    assert f"危机预警 {ticket.display}" in counselor.window.status_line.text()
     # The server tells only counselors; a later ticket proves the reception's stream has moved past it.
     marker = kiosk.issue_ticket("T1", "policy")
     qtbot.waitUntil(lambda: f"ticket.issued:{marker.id}" in heard_at_reception, timeout=WAIT)
     assert not any(kind.startswith("crisis.") for kind in heard_at_reception)
-    assert reception.model.alerts == [] and reception.window.cards_panel.crisis.isHidden()
 
-    [take] = [
-        b for b in banner.findChildren(type(counselor.window.current_panel.buttons["done"])) if b.text() == "我来接待"
-    ]
-    qtbot.mouseClick(take, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: counselor.model.alerts == [] and banner.isHidden(), timeout=WAIT)
-    assert "已接下危机预警" in counselor.window.status_line.text()
+    qtbot.mouseClick(panel.popup.take_button, Qt.MouseButton.LeftButton)
+    alert_id = panel.popup.alert_id
+    qtbot.waitUntil(lambda: panel.book.alerts[alert_id].state == "mine", timeout=WAIT)
+    assert not panel.popup.isVisible()
+    assert "已接手危机预警" in counselor.window.status_line.text()
+    assert tabs.tabText(tabs.indexOf(panel)) == "危机预警"
     assert counselor.client.get("/api/v1/crisis-alerts", open=1)["alerts"] == []

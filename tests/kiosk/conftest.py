@@ -47,8 +47,20 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProce
 
 
 @pytest.fixture
+def quiet_microphone(tmp_path: Path) -> Any:
+    """The fake microphone in a quiet room: the describe screen shows its voice button."""
+    from suqiu_devices.microphone import microphone_factory, pcm
+
+    wav = tmp_path / "quiet-room.wav"
+    wav.write_bytes(pcm.wav_bytes(bytes(16_000 * 2)))
+    return microphone_factory("fake", wav=[str(wav)])
+
+
+@pytest.fixture
 def make_kiosk(qtbot: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """Build a started kiosk window: make_kiosk(server_url, key, printer=..., **config)."""
+    """Build a started kiosk window: make_kiosk(server_url, key, printer=..., **config).
+
+    ``open_microphone``, ``recognizer`` and ``face`` go to the window (voice input, face login)."""
     from suqiu_devices.registry import build
     from suqiu_kiosk.app import build_service
     from suqiu_kiosk.config import KioskConfig
@@ -65,6 +77,9 @@ def make_kiosk(qtbot: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
         size: tuple[int, int] = (1080, 1920),
         listen_events: bool = False,
         data_dir: Path | None = None,
+        open_microphone: Any = None,
+        recognizer: Any = None,
+        face: Any = None,
         **options: Any,
     ) -> Any:
         config = KioskConfig(
@@ -83,6 +98,9 @@ def make_kiosk(qtbot: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
             printer=printer if printer is not None else build("printer", "fake"),
             speaker=speaker,
             listen_events=listen_events,
+            open_microphone=open_microphone,
+            recognizer=recognizer,
+            face=face,
         )
         qtbot.addWidget(window)
         window.resize(*size)

@@ -47,3 +47,22 @@ def test_no_key_is_a_clear_error(tmp_path: Path) -> None:
         load(empty)
     with pytest.raises(ConfigError):
         load(tmp_path / "missing.toml")
+
+
+def test_the_assessment_table_is_read_and_a_typo_in_it_is_an_error(tmp_path: Path) -> None:
+    config = load(_device_file(tmp_path))
+    assert config.assessment.enabled and config.assessment.national_hotline == "12356"
+
+    path = _device_file(
+        tmp_path,
+        '[assessment]\nenabled = false\ncounselor_on_duty = "王老师"\nlocal_hotline = "0571-85029595"\n'
+        "idle_seconds = 120\n",
+    )
+    config = load(path)
+    assert not config.assessment.enabled
+    assert config.assessment.counselor_on_duty == "王老师" and config.assessment.local_hotline == "0571-85029595"
+    assert config.assessment.idle_seconds == 120.0
+
+    typo = _device_file(tmp_path, '[assessment]\ncounsellor_on_duty = "王老师"\n')
+    with pytest.raises(ConfigError, match="counsellor_on_duty"):
+        load(typo)

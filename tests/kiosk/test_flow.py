@@ -114,3 +114,53 @@ def test_an_unconfirmed_identity_is_never_sent() -> None:
     flow.faq_found([])
     request = flow.request_ticket()
     assert request is not None and request.employee_no is None and request.phone is None
+
+
+def test_the_self_check_identifies_first_then_hands_over_to_the_assessment() -> None:
+    flow = VisitFlow()
+    seen: list[Step] = []
+    flow.subscribe(seen.append)
+    flow.choose_assessment()
+    assert flow.visit.purpose == "assessment" and flow.visit.category == ""
+    assert flow.begin_identify("employee_no", "E1001")
+    flow.identity_found("张*", "E1001")
+    flow.confirm_identity()
+    assert seen == [Step.IDENTIFY, Step.ASSESSMENT]
+    assert flow.visit.employee_no == "E1001"
+    flow.back()
+    assert flow.step == Step.ASSESSMENT, "the self-assessment has its own back and leave"
+    assert flow.request_ticket() is None, "no ticket unless the self-assessment asks for one"
+
+    skipped = VisitFlow()
+    skipped.choose_assessment()
+    skipped.skip_identify()
+    assert skipped.step == Step.ASSESSMENT and not skipped.visit.identified
+
+
+def test_a_ticket_from_the_self_assessment_names_the_person_only_when_they_answered_linked() -> None:
+    anonymous = VisitFlow()
+    anonymous.choose_assessment()
+    assert anonymous.begin_identify("phone", "13800000001")
+    anonymous.identity_found("张*", "E1001")
+    anonymous.confirm_identity()
+    request = anonymous.request_assessment_ticket("care", "心理关爱", lane="crisis", linked=False)
+    assert request is not None
+    assert (request.category, request.lane) == ("care", "crisis")
+    assert request.employee_no is None and request.phone is None
+    assert anonymous.request_assessment_ticket("care", "心理关爱", lane="crisis", linked=False) is None
+    assert anonymous.request_ticket() is None, "one visit, one ticket"
+
+    linked = VisitFlow()
+    linked.choose_assessment()
+    assert linked.begin_identify("employee_no", "E1002")
+    linked.identity_found("李*", "E1002")
+    linked.confirm_identity()
+    request = linked.request_assessment_ticket("care", "心理关爱", lane=None, linked=True)
+    assert request is not None
+    assert (request.employee_no, request.lane, request.idempotency_key) == ("E1002", None, linked.visit.idempotency_key)
+
+    # Refused (e.g. the category is closed): back on the self-assessment, with the same key.
+    linked.issue_failed("暂时无法取号")
+    assert linked.step == Step.ASSESSMENT and linked.visit.error == "暂时无法取号"
+    again = linked.request_assessment_ticket("care", "心理关爱", lane=None, linked=True)
+    assert again is not None and again.idempotency_key == request.idempotency_key

@@ -134,6 +134,16 @@ class AlertBook:
             alert.acknowledged_by = row.get("acknowledged_by") or alert.acknowledged_by
             alert.escalated_at = _when(row.get("escalated_at")) or alert.escalated_at
 
+    def close_missing(self, known_open: set[int], rows: list[Mapping[str, Any]]) -> None:
+        """``rows`` is the server's complete list of open alerts, asked for when ``known_open`` were
+        the alerts open here: one of those missing from it was taken meanwhile (e.g. while this desk
+        was disconnected). Alerts heard of after asking are left alone — the list may predate them."""
+        still_open = {int(row["id"]) for row in rows}
+        for alert_id in known_open - still_open:
+            alert = self.alerts.get(alert_id)
+            if alert is not None and alert.open:
+                self.taken_by_someone_else(alert_id, {})
+
     def taken_by_me(self, row: Mapping[str, Any]) -> Alert | None:
         self.merge([row])
         alert = self.alerts.get(int(row["id"]))
@@ -419,9 +429,12 @@ class CrisisAlertPanel(QWidget):
     def refresh(self) -> None:
         """Load the open alerts (after logging in or reconnecting): none is missed while away."""
 
+        asked_while_open = {a.id for a in self.book.open_alerts()}
+
         def loaded(rows: list[dict[str, Any]]) -> None:
             before = {a.id for a in self.book.open_alerts()}
             self.book.merge(rows)
+            self.book.close_missing(asked_while_open, rows)
             self.error.hide()
             self.render()
             for alert in self.book.open_alerts():

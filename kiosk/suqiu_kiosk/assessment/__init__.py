@@ -2,12 +2,20 @@
 kind words and next steps — or, after a crisis answer, a calm screen with the counselor on duty,
 the hotline and a priority ticket. See docs/assessment-ui.md for wiring it into the kiosk.
 
-``model`` is Qt-free (the rules); ``widget.AssessmentFlowWidget`` is what the kiosk shows.
+``model`` and ``config`` are Qt-free (the rules, the settings); ``widget.AssessmentFlowWidget``
+is what the kiosk shows. The widget is imported on first use, so reading the kiosk's settings
+(``suqiu kiosk --help``, config checks) does not load Qt.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from .config import AssessmentConfig
 from .model import DEFAULT_SCREENING, AssessmentFlow, Outcome, ScaleInfo, Step
-from .widget import AssessmentFlowWidget
+
+if TYPE_CHECKING:
+    from .widget import AssessmentFlowWidget
 
 __all__ = [
     "DEFAULT_SCREENING",
@@ -18,3 +26,11 @@ __all__ = [
     "ScaleInfo",
     "Step",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AssessmentFlowWidget":
+        from .widget import AssessmentFlowWidget
+
+        return AssessmentFlowWidget
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

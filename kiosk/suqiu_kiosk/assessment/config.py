@@ -1,6 +1,7 @@
 """Settings of the self-assessment at the kiosk: the ``[assessment]`` table of ``kiosk.toml``::
 
 [assessment]
+enabled = true                       # false: the kiosk offers no 心理自测 (e.g. no counselor on site)
 center = "HQ"                        # where a crisis-lane ticket is issued (the kiosk's center)
 counselor_on_duty = "王老师"          # shown on the crisis screen; default 值班心理咨询师
 local_hotline = "0571-85029595"      # the city's psychological aid line, if the site has one
@@ -9,6 +10,7 @@ care_place = "4 号窗口（心理关爱工作室）"  # where to find a counsel
 idle_seconds = 90                    # no touch this long: answers are forgotten, back to start
 crisis_idle_seconds = 300            # the crisis screen waits longer for the counselor
 issue_crisis_ticket = true           # false: the kiosk issues it on crisis_ticket_requested
+                                     # (inside ``suqiu kiosk`` the kiosk always issues and prints it)
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ DEFAULT_COUNSELOR = "值班心理咨询师"
 
 @dataclass
 class AssessmentConfig:
+    enabled: bool = True  # the kiosk shows its 心理自测 entry
     center: str = ""
     counselor_on_duty: str = DEFAULT_COUNSELOR
     national_hotline: str = NATIONAL_HOTLINE

@@ -319,19 +319,34 @@ class AssessmentFlow:
 
     def next_submission(self) -> Submission | None:
         """The next scale to hand in (one at a time, in order), or None when all are in."""
+        pending = self.pending_submissions()
+        return pending[0] if pending else None
+
+    def pending_submissions(self) -> list[Submission]:
+        """Every scale still to hand in, in order."""
+        linked = bool(self.session.linked)
+        out = []
         for scale_id in self.session.to_submit:
             if scale_id not in self.session.replies:
                 scale = self.scales[scale_id]
-                linked = bool(self.session.linked)
                 # Anonymous: neither the 工号 nor the ticket goes with it — a ticket can name the person.
-                return Submission(
-                    scale=scale_id,
-                    points=[self.session.answers.get((scale_id, i.number)) for i in scale.items],
-                    employee_no=self.session.employee_no if linked else None,
-                    ticket_id=self.session.ticket_id if linked else None,
-                    idempotency_key=f"kiosk-{self.session.key}-{scale_id}",
+                out.append(
+                    Submission(
+                        scale=scale_id,
+                        points=[self.session.answers.get((scale_id, i.number)) for i in scale.items],
+                        employee_no=self.session.employee_no if linked else None,
+                        ticket_id=self.session.ticket_id if linked else None,
+                        idempotency_key=f"kiosk-{self.session.key}-{scale_id}",
+                    )
                 )
-        return None
+        return out
+
+    def undelivered_crisis(self) -> list[Submission]:
+        """What must still reach the server although the session ends: a crisis answer not yet
+        handed in, with whatever was being handed in together with it. Empty otherwise."""
+        if self.step not in (Step.SUBMITTING, Step.CRISIS) or not self.crisis_expected:
+            return []
+        return self.pending_submissions()
 
     def submitted(self, scale_id: str, reply: Mapping[str, Any]) -> None:
         """The server took one scale. Its answers are no longer needed here: forget them."""

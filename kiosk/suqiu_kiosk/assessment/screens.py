@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from .config import AssessmentConfig
 from .model import AssessmentFlow, Question, ScaleInfo
-from .style import ANSWER_HEIGHT_PX, min_touch_px
+from .style import ANSWER_HEIGHT_PX, LANDSCAPE_ANSWER_HEIGHT_PX, min_touch_px
 from .texts import SCALE_TOPICS, tr
 
 
@@ -137,6 +138,54 @@ def _bottom_row(*buttons: QPushButton) -> QHBoxLayout:
     return row
 
 
+def _block(*widgets: QWidget, spacing: int = 24) -> QWidget:
+    """Widgets stacked in a plain holder, so a page can move them as one between its columns."""
+    holder = QWidget()
+    column = QVBoxLayout(holder)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(spacing)
+    for widget in widgets:
+        column.addWidget(widget)
+    return holder
+
+
+def _clear(layout: QBoxLayout) -> None:
+    """Empty a layout without deleting its widgets (they are placed again at once)."""
+    while layout.count():
+        layout.takeAt(0)
+
+
+class Columns:
+    """Portrait: one column. Landscape (a screen only 1080 px high): two columns side by side.
+
+    The pages were drawn for a 1080×1920 portrait kiosk; on a landscape kiosk the question and its
+    answers, or the crisis screen's kind words and its hotline, would not fit one above the other.
+    """
+
+    def __init__(self, outer: QVBoxLayout) -> None:
+        self.row = QHBoxLayout()
+        self.row.setSpacing(40)
+        self.left = QVBoxLayout()
+        self.right = QVBoxLayout()
+        for column in (self.left, self.right):
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(24)
+        self.row.addLayout(self.left, 1)
+        self.row.addLayout(self.right, 0)
+        outer.addLayout(self.row, 1)
+
+    def place(self, left: list[QWidget | None], right: list[QWidget | None]) -> None:
+        """``None`` is a stretch. An empty ``right`` gives the left column the whole width."""
+        for layout, items in ((self.left, left), (self.right, right)):
+            _clear(layout)
+            for item in items:
+                if item is None:
+                    layout.addStretch(1)
+                else:
+                    layout.addWidget(item)
+        self.row.setStretch(1, 1 if right else 0)
+
+
 class MessagePage(Page):
     """Loading, handing in, or a calm error with 重试 / 退出."""
 
@@ -247,11 +296,18 @@ class ConsentPage(Page):
         self.leave_button = make_button("", "quiet")
         self.outer.addWidget(self.title)
         self.outer.addSpacing(8)
-        self.outer.addWidget(self.anonymous_card)
-        self.outer.addWidget(self.linked_card)
+        # Portrait: one card above the other. Landscape: side by side (the screen is not high enough).
+        self.cards = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.cards.setSpacing(24)
+        self.cards.addWidget(self.anonymous_card, 1)
+        self.cards.addWidget(self.linked_card, 1)
+        self.outer.addLayout(self.cards)
         self.outer.addWidget(self.note)
         self.outer.addStretch(1)
         self.outer.addLayout(_bottom_row(self.back_button, self.leave_button))
+
+    def relayout(self, portrait: bool) -> None:
+        self.cards.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
 
     def render(self, flow: AssessmentFlow, language: str) -> None:
         self.title.setText(tr("consent_title", language))
@@ -308,18 +364,54 @@ class ItemPage(Page):
 
         self.outer.addLayout(top)
         self.outer.addWidget(self.progress)
-        self.outer.addSpacing(12)
-        self.outer.addWidget(self.instructions)
-        self.outer.addWidget(self.question_label)
-        self.outer.addSpacing(12)
-        self.outer.addLayout(self.answers_box)
-        self.outer.addWidget(self.answer_hint)
-        self.outer.addStretch(1)
-        self.outer.addWidget(self.confirm_frame)
-        self.outer.addLayout(_bottom_row(self.back_button, self.read_button, self.leave_button))
-        self.outer.addWidget(self.read_hint)
+        self.gap = QWidget()  # a little air under the progress bar, where the height allows
+        self.outer.addWidget(self.gap)
+        self.question_block = _block(self.instructions, self.question_label)
+        answers = QWidget()
+        answers_column = QVBoxLayout(answers)
+        answers_column.setContentsMargins(0, 0, 0, 0)
+        answers_column.addLayout(self.answers_box)
+        self.answers_block = answers
+        controls = QWidget()
+        controls_column = QVBoxLayout(controls)
+        controls_column.setContentsMargins(0, 0, 0, 0)
+        controls_column.setSpacing(16)
+        controls_column.addWidget(self.confirm_frame)
+        controls_column.addLayout(_bottom_row(self.back_button, self.read_button, self.leave_button))
+        controls_column.addWidget(self.read_hint)
+        self.controls_block = controls
+        self.columns = Columns(self.outer)
         self.question: Question | None = None
+        self.scale = 1.0
+        self.portrait = True
         self.answer_height = ANSWER_HEIGHT_PX
+        self.relayout(True)
+
+    def relayout(self, portrait: bool) -> None:
+        """Landscape: the question and the buttons on the left, the answers down the right."""
+        self.portrait = portrait
+        if portrait:
+            self.columns.place(
+                [self.question_block, self.answers_block, self.answer_hint, None, self.controls_block], []
+            )
+        else:
+            self.columns.place(
+                [self.question_block, self.answer_hint, None, self.controls_block], [self.answers_block, None]
+            )
+        # A landscape screen is 1080 px high: five answers of 长辈模式 size must fit one above the other.
+        margin = 44 if portrait else 24
+        self.outer.setContentsMargins(56, margin, 56, margin)
+        self.answers_box.setSpacing(18 if portrait else 12)
+        self.gap.setVisible(portrait)
+        self.set_scale(self.scale)
+
+    def set_scale(self, scale: float) -> None:
+        """Answer buttons: 112 px (×1.35 in 长辈模式); a little lower on a landscape screen, where
+        five answers must fit beside the question — still well above 15 mm."""
+        self.scale = scale
+        self.answer_height = round((ANSWER_HEIGHT_PX if self.portrait else LANDSCAPE_ANSWER_HEIGHT_PX) * scale)
+        for b in self.answer_buttons:
+            b.setMinimumHeight(max(min_touch_px(), self.answer_height))
 
     def render(self, flow: AssessmentFlow, language: str, *, can_read: bool) -> None:
         question = flow.question
@@ -427,6 +519,9 @@ class ResultPage(Page):
         res.addLayout(self.resource_lines)
         column.addWidget(self.resources)
         column.addStretch(1)
+        self.error = make_label("", "a-error")
+        self.error.hide()
+        self.outer.addWidget(self.error)
         self.counselor_button = make_button("")
         self.done_button = make_button("", "primary")
         self.outer.addLayout(_bottom_row(self.counselor_button, self.done_button))
@@ -444,8 +539,21 @@ class ResultPage(Page):
         self.saved.setText(tr("saved_linked" if flow.session.linked else "saved_anonymous", language))
         self.resources_title.setText(tr("resources_title", language))
         _fill(self.resource_lines, resource_lines(config, language))
-        self.counselor_button.setText(tr("talk_to_counselor", language))
+        self.set_ticket_busy(False, language)
+        self.show_error("")
         self.done_button.setText(tr("done", language))
+
+    def set_ticket_busy(self, busy: bool, language: str) -> None:
+        """找心理老师聊聊 was tapped and the kiosk is getting the ticket: no second request."""
+        self.counselor_button.setEnabled(not busy)
+        self.done_button.setEnabled(not busy)
+        self.counselor_button.setText(tr("care_ticket_busy" if busy else "talk_to_counselor", language))
+        if busy:
+            self.show_error("")
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
 
 
 def resource_lines(config: AssessmentConfig, language: str) -> list[str]:
@@ -474,9 +582,6 @@ class CrisisPage(Page):
         super().__init__(calm=True)
         self.title = make_label("", "calm-title")
         self.body = make_label("", "calm-body")
-        self.outer.addStretch(1)
-        self.outer.addWidget(self.title)
-        self.outer.addWidget(self.body)
 
         self.counselor_card = QFrame()
         self.counselor_card.setProperty("role", "calm-card")
@@ -487,7 +592,6 @@ class CrisisPage(Page):
         self.counselor_hint = make_label("", "calm-label")
         c.addWidget(self.counselor)
         c.addWidget(self.counselor_hint)
-        self.outer.addWidget(self.counselor_card)
 
         self.hotline_card = QFrame()
         self.hotline_card.setProperty("role", "calm-card")
@@ -500,13 +604,9 @@ class CrisisPage(Page):
         self.local_hotline = make_label("", "calm-number")
         for widget in (self.hotline_label, self.hotline, self.hotline_hint, self.local_hotline):
             h.addWidget(widget)
-        self.outer.addWidget(self.hotline_card)
 
         self.emergency = make_label("", "calm-body")
         self.offline = make_label("", "calm-label")
-        self.outer.addWidget(self.emergency)
-        self.outer.addWidget(self.offline)
-        self.outer.addStretch(2)
 
         self.ticket_button = make_button("", "calm")
         self.ticket_hint = make_label("", "calm-label")
@@ -514,10 +614,35 @@ class CrisisPage(Page):
         self.ticket_result = make_label("", "calm-name")
         self.ticket_result.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.done_button = make_button("", "quiet")
-        self.outer.addWidget(self.ticket_button)
-        self.outer.addWidget(self.ticket_hint)
-        self.outer.addWidget(self.ticket_result)
-        self.outer.addWidget(self.done_button)
+        for conditional in (self.local_hotline, self.offline, self.ticket_result):
+            conditional.hide()  # shown by render() when there is something to say
+        self.words_block = _block(self.body, self.counselor_card)
+        self.notes_block = _block(self.emergency, self.offline)
+        self.ticket_block = _block(self.ticket_button, self.ticket_hint, self.ticket_result, self.done_button)
+        self.columns = Columns(self.outer)
+        self.relayout(True)
+
+    def relayout(self, portrait: bool) -> None:
+        """Landscape: the kind words and who is coming on the left; the hotline and the ticket right."""
+        if portrait:
+            self.columns.place(
+                [
+                    None,
+                    self.title,
+                    self.words_block,
+                    self.hotline_card,
+                    self.notes_block,
+                    None,
+                    None,
+                    self.ticket_block,
+                ],
+                [],
+            )
+        else:
+            self.columns.place(
+                [self.title, self.words_block, self.notes_block, None],
+                [self.hotline_card, None, self.ticket_block],
+            )
 
     def render(
         self,

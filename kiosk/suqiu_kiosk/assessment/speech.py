@@ -40,6 +40,9 @@ class ReadAloud:
     def __init__(self, speaker: Speaker | None) -> None:
         self.speaker = speaker
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="suqiu-assessment-voice")
+        # The speaker is shared with the kiosk's own guidance: only cut off what *we* started,
+        # or a new screen would silence the kiosk's spoken step guidance (长辈模式) as well.
+        self._reading = False
 
     @property
     def available(self) -> bool:
@@ -61,9 +64,12 @@ class ReadAloud:
     def read(self, text: str, *, rate: float = 1.0) -> None:
         self._run("cancel")
         self._run("say", text, rate=rate)
+        self._reading = True
 
     def stop(self) -> None:
-        self._run("cancel")
+        if self._reading:
+            self._run("cancel")
+            self._reading = False
 
     def flush(self, timeout: float | None = None) -> None:
         """For tests and shutdown: everything handed to the speaker (not necessarily said yet)."""

@@ -17,6 +17,7 @@ ELDERLY_SCALE = 1.35
 MIN_TOUCH_MM = 15.0
 MIN_ASSUMED_DPI = 102.0  # a 21.5" 1080p touchscreen; offscreen Qt reports 96
 ANSWER_HEIGHT_PX = 112  # at scale 1.0; well above 15 mm on any kiosk screen
+LANDSCAPE_ANSWER_HEIGHT_PX = 88  # a landscape screen is 1080 px high: five answers beside the question
 
 # The answer buttons' colours (text, background), normal and chosen; tests check their contrast.
 ANSWER_COLOURS = ("#0B2540", "#FFFFFF")
@@ -62,7 +63,7 @@ QWidget#AssessmentFlow QPushButton[role="primary"] { background: #0B5CAD; color:
 QWidget#AssessmentFlow QPushButton[role="primary"]:pressed { background: #084A8C; }
 QWidget#AssessmentFlow QPushButton[role="quiet"] { background: transparent; border: 3px solid #9AA6B6; color: #2B3440; }
 QWidget#AssessmentFlow QPushButton[role="answer"] {
-    font-size: 36px; text-align: left; padding: 16px 36px; min-height: 112px;
+    font-size: 36px; text-align: left; padding: 16px 36px; min-height: 60px; /* the page sets the height */
     background: @ANSWER_BG@; color: @ANSWER_TEXT@; border: 3px solid #7F97B5; border-radius: 20px;
 }
 QWidget#AssessmentFlow QPushButton[role="answer"]:checked {

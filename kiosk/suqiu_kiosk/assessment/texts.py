@@ -94,6 +94,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "resource_hotline": ("全国心理援助热线 {number}（24 小时）", "National psychological aid line {number} (24 h)"),
     "resource_local": ("{name} {number}", "{name} {number}"),
     "talk_to_counselor": ("找心理老师聊聊", "Talk to a counselor"),
+    "care_ticket_busy": ("正在取号……", "Getting your ticket…"),
     "done": ("完成", "Done"),
     # crisis
     "crisis_title": ("谢谢您的信任", "Thank you for telling us"),

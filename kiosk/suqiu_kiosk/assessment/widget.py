@@ -27,6 +27,7 @@ from suqiu_queue.client import ApiError, ServerUnavailable, SuqiuClient
 
 from ..workers import Task, run_in_background
 from .config import AssessmentConfig
+from .courier import AlertCourier
 from .model import AssessmentFlow, Outcome, ScaleInfo, Step, Submission
 from .screens import ConsentPage, CrisisPage, ItemPage, MessagePage, PickPage, ResultPage
 from .speech import ReadAloud, question_speech
@@ -94,6 +95,8 @@ class AssessmentFlowWidget(QWidget):
         self.alert_retry_timer = QTimer(self)
         self.alert_retry_timer.setSingleShot(True)
         self.alert_retry_timer.timeout.connect(self._send_next)
+        # A crisis answer still undelivered when the session ends is carried on from here.
+        self.courier = AlertCourier(client, interval=self.config.alert_retry_seconds, parent=self)
 
         self._connect()
         self.flow.subscribe(self._on_step)
@@ -156,9 +159,15 @@ class AssessmentFlowWidget(QWidget):
     def set_elderly(self, on: bool) -> None:
         """长辈模式: larger text and touch targets, slower voice."""
         self.elderly = on
-        self.item_page.answer_height = round(112 * (ELDERLY_SCALE if on else NORMAL_SCALE))
+        self.item_page.set_scale(ELDERLY_SCALE if on else NORMAL_SCALE)
         self.setStyleSheet(stylesheet(ELDERLY_SCALE if on else NORMAL_SCALE))
         self._render()
+
+    def relayout(self, portrait: bool) -> None:
+        """The screen is portrait (1080×1920, the default) or landscape (1920×1080)."""
+        self.consent_page.relayout(portrait)
+        self.item_page.relayout(portrait)
+        self.crisis_page.relayout(portrait)
 
     def show_crisis_ticket(self, ticket: dict[str, Any]) -> None:
         """With ``issue_crisis_ticket = false`` the kiosk issues the ticket and hands it back here."""
@@ -166,8 +175,23 @@ class AssessmentFlowWidget(QWidget):
         self.crisis_ticket_state = "done"
         self._render()
 
+    def crisis_ticket_failed(self) -> None:
+        """With ``issue_crisis_ticket = false``: the kiosk could not issue it; the person may tap again."""
+        if self.flow.step == Step.CRISIS:
+            self._crisis_ticket_failed(RuntimeError("issued by the kiosk"))
+
+    def care_ticket_busy(self, busy: bool) -> None:
+        """The kiosk is issuing the 心理关爱 ticket asked for with 找心理老师聊聊 (result screen)."""
+        self.result_page.set_ticket_busy(busy, self.language)
+
+    def care_ticket_failed(self, message: str) -> None:
+        """The kiosk could not issue the ticket asked for on the result screen: say why, calmly."""
+        self.result_page.set_ticket_busy(False, self.language)
+        self.result_page.show_error(message)
+
     def shutdown(self) -> None:
         self._end()
+        self.courier.close()
         self.voice.close()
 
     # --- scales -----------------------------------------------------------------------------------------
@@ -310,11 +334,12 @@ class AssessmentFlowWidget(QWidget):
     def request_crisis_ticket(self) -> None:
         if self.flow.step != Step.CRISIS or self.crisis_ticket_state in ("busy", "done"):
             return
+        # Busy first: whoever issues it (here or the kiosk), a second tap must not ask again.
+        self.crisis_ticket_state = "busy"
+        self._render()
         self.crisis_ticket_requested.emit()
         if not self.config.issue_crisis_ticket:
             return
-        self.crisis_ticket_state = "busy"
-        self._render()
         linked = bool(self.flow.session.linked)
         employee_no = self.flow.session.employee_no if linked else None
         key = self.flow.crisis_ticket_key
@@ -401,7 +426,12 @@ class AssessmentFlowWidget(QWidget):
         self.alert_retry_timer.stop()
 
     def _end(self) -> None:
+        undelivered = self.flow.undelivered_crisis()
         self._drop_tasks()
+        if undelivered:
+            # The person is leaving (ticket taken, timed out, kiosk wiped) but the counselors have
+            # not been told yet: the courier keeps trying after this session is gone.
+            self.courier.take(undelivered)
         self.idle_timer.stop()
         self.voice.stop()
         self._watch_touches(False)

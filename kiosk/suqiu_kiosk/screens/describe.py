@@ -1,13 +1,16 @@
-"""Describe (optional): quick-pick topics and a short text typed on the on-screen pinyin keyboard."""
+"""Describe (optional): quick-pick topics and a short text typed on the on-screen pinyin keyboard —
+or spoken: where the kiosk has a microphone, 按住说话 records, the words land in the text box (to
+check and correct), and the recording goes with the ticket as a voice message for the officer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ..keyboard.widget import PinyinKeyboard
 from ..topics import TOPICS
+from ..voice import VoiceInputWidget
 from ..widgets import button, label
 from .base import Screen
 
@@ -23,6 +26,7 @@ class DescribeScreen(Screen):
     def __init__(self, kiosk: KioskWindow) -> None:
         super().__init__(kiosk)
         self.portrait = True
+        self._label_topics = True
         self.field = QLineEdit()
         self.field.setMaxLength(MAX_TEXT)
         self.topics_label = label("", "hint")
@@ -33,6 +37,11 @@ class DescribeScreen(Screen):
         self.chips: list[QPushButton] = []
         self.keyboard = PinyinKeyboard(self.field)
         self.keyboard.typed.connect(self.kiosk.touched)
+        # Hidden by itself without a microphone.
+        self.voice = VoiceInputWidget(kiosk.open_microphone, kiosk.recognizer, language=kiosk.flow.language)
+        self.voice.transcribed.connect(self.add_spoken_text)
+        self.voice.busy_changed.connect(self._voice_busy)
+        self.voice.busy_changed.connect(lambda _busy: self.kiosk.touched())
 
         self.back_button = button("", "quiet")
         self.skip_button = button("")
@@ -51,7 +60,7 @@ class DescribeScreen(Screen):
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(16)
-        for widget in (self.title, self.hint, self.field, self.error, self.topics_label, self.chip_host):
+        for widget in (self.title, self.hint, self.field, self.voice, self.error, self.topics_label, self.chip_host):
             column.addWidget(widget)
         column.addStretch(1)
         self.column = column
@@ -68,8 +77,11 @@ class DescribeScreen(Screen):
     def relayout(self, portrait: bool) -> None:
         self.portrait = portrait
         self.body.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
-        self.body.setStretch(0, 1 if portrait else 2)
-        self.body.setStretch(1, 0 if portrait else 3)
+        # With 按住说话 under the text, a landscape screen gives the text column half the width, so the
+        # voice guidance and three topic chips a row fit (the keyboard keeps its size).
+        voice = self.voice.available
+        self.body.setStretch(0, 1 if portrait or voice else 2)
+        self.body.setStretch(1, 0 if portrait else 1 if voice else 3)
         # Landscape is short: the buttons go under the text, beside the keyboard.
         if portrait:
             self.column.removeWidget(self.nav)
@@ -77,13 +89,18 @@ class DescribeScreen(Screen):
         else:
             self.outer.removeWidget(self.nav)
             self.column.addWidget(self.nav)
+        # The voice button's own line says how to speak; the general hint would only repeat it. On a
+        # landscape screen the chips go without their "常见事项" heading too: the height is needed.
+        self.hint.setVisible(not voice)
+        self._label_topics = portrait or not voice
+        self.topics_label.setVisible(self._label_topics and bool(self.chips))
         self.outer.invalidate()
         self._place_chips()
 
     def _place_chips(self) -> None:
         for chip in self.chips:
             self.chip_grid.removeWidget(chip)
-        columns = 3 if self.portrait else 2
+        columns = 3 if self.portrait or self.voice.available else 2
         for i, chip in enumerate(self.chips):
             self.chip_grid.addWidget(chip, i // columns, i % columns)
 
@@ -104,7 +121,7 @@ class DescribeScreen(Screen):
             chip.setProperty("topic", zh)
             self.chips.append(chip)
         self._place_chips()
-        self.topics_label.setVisible(bool(self.chips))
+        self.topics_label.setVisible(self._label_topics and bool(self.chips))
         self.field.setText(visit.text)
         self.field.setFocus()
         self.set_busy(self.flow.busy)
@@ -113,9 +130,25 @@ class DescribeScreen(Screen):
         return next(c for c in self.chips if c.property("topic") == topic)
 
     def set_busy(self, busy: bool) -> None:
-        self.next_button.setEnabled(not busy)
-        self.skip_button.setEnabled(not busy)
+        listening = self.voice.state != "idle"
+        self.next_button.setEnabled(not busy and not listening)
+        self.skip_button.setEnabled(not busy and not listening)
         self.next_button.setText(self.t("please_wait") if busy else self.t("next"))
+
+    def _voice_busy(self, _busy: bool) -> None:
+        # While recording or transcribing, 下一步 would send the visit without the words being said.
+        self.set_busy(self.flow.busy)
+
+    def add_spoken_text(self, text: str) -> None:
+        """The recognizer's words go after what is already there; the person can correct them."""
+        current = self.field.text().rstrip()
+        joined = f"{current}{'，' if current and not current.endswith(('，', '。')) else ''}{text}" if current else text
+        self.field.setText(joined[:MAX_TEXT])
+        self.field.setFocus()
+
+    def voice_pending(self) -> Any:
+        """The recording to send with the ticket (a PendingVoiceMessage), or None."""
+        return self.voice.pending
 
     def retranslate(self) -> None:
         self.title.setText(self.t("describe_title"))
@@ -126,7 +159,13 @@ class DescribeScreen(Screen):
         self.skip_button.setText(self.t("skip"))
         self.next_button.setText(self.t("next"))
         self.keyboard.retranslate(self.language)
+        self.voice.set_language(self.language)
 
     def wipe(self) -> None:
         self.field.clear()
         self.keyboard.reset()
+        self.voice.cancel()  # a recording is this visit's only
+
+    def shutdown(self) -> None:
+        self.voice.cancel()
+        self.voice.wait_idle(5.0)

@@ -1,4 +1,9 @@
-"""Identify (optional): 工号 or phone number on a keypad, confirmed by the masked name (张*)."""
+"""Identify (optional): 工号 or phone number on a keypad, confirmed by the masked name (张*).
+
+Where the kiosk has a camera and a face model, a row above offers 刷脸识别 (for people who agreed
+to it earlier), 登记刷脸 (the separate consent screen, then enrolment) and 撤回刷脸授权; without
+them the row is not there at all.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +46,22 @@ class IdentifyScreen(Screen):
         self.by_employee.setChecked(True)
         self.by_employee.clicked.connect(lambda: self.set_kind("employee_no"))
         self.by_phone.clicked.connect(lambda: self.set_kind("phone"))
+
+        # First, when there is a camera: the quickest way for those who agreed to it earlier.
+        self.face_row = QWidget()
+        face = QHBoxLayout(self.face_row)
+        face.setContentsMargins(0, 0, 0, 0)
+        self.by_face = button("", "primary")
+        self.enrol_face = button("", "quiet")
+        self.withdraw_face = button("", "quiet")
+        self.by_face.clicked.connect(lambda: self.kiosk.begin_face("recognise"))
+        self.enrol_face.clicked.connect(lambda: self.kiosk.begin_face("enrol"))
+        self.withdraw_face.clicked.connect(lambda: self.kiosk.begin_face("withdraw"))
+        face.addWidget(self.by_face, 2)
+        face.addWidget(self.enrol_face, 1)
+        face.addWidget(self.withdraw_face, 1)
+        self.face_row.hide()  # only with a camera and a face model (KioskWindow.set_face_support)
+        column.addWidget(self.face_row)
         column.addLayout(segments)
 
         self.field = QLineEdit()
@@ -141,9 +162,13 @@ class IdentifyScreen(Screen):
         self.field.clear()
         self.show_identity()
 
+    def set_face_available(self, available: bool) -> None:
+        self.face_row.setVisible(available)
+
     def show_identity(self) -> None:
         visit = self.flow.visit
         has = bool(visit.masked_name)
+        self.face_row.setEnabled(not has)
         self.confirm_panel.setVisible(has)
         self.keypad.setVisible(not has)
         self.confirm_button.setVisible(not has)
@@ -157,11 +182,17 @@ class IdentifyScreen(Screen):
 
     def enter(self) -> None:
         super().enter()
+        self._hint()
         self.show_identity()
+
+    def _hint(self) -> None:
+        # Before the self-assessment, registering is what makes 实名 possible: say so.
+        for_assessment = self.flow.visit.purpose == "assessment"
+        self.hint.setText(self.t("identify_hint_assessment" if for_assessment else "identify_hint"))
 
     def retranslate(self) -> None:
         self.title.setText(self.t("identify_title"))
-        self.hint.setText(self.t("identify_hint"))
+        self._hint()
         self.by_employee.setText(self.t("by_employee_no"))
         self.by_phone.setText(self.t("by_phone"))
         self.field.setPlaceholderText(
@@ -169,6 +200,9 @@ class IdentifyScreen(Screen):
         )
         self.back_button.setText(self.t("back"))
         self.skip_button.setText(self.t("skip"))
+        self.by_face.setText(self.t("by_face"))
+        self.enrol_face.setText(self.t("enrol_face"))
+        self.withdraw_face.setText(self.t("withdraw_face"))
         self.yes_button.setText(self.t("yes_its_me"))
         self.not_me_button.setText(self.t("not_me"))
         if self.keypad.to_letters is not None and self.keypad.to_digits is not None:

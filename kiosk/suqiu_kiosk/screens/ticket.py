@@ -58,6 +58,10 @@ class TicketScreen(Screen):
         self.print_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.offline_note = label("", "hint")
         self.offline_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # A ticket taken from the self-assessment's crisis screen: what happens next, and the hotline.
+        self.care_note = label("", "notice")
+        self.care_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.care_note.hide()
         actions = QHBoxLayout()
         self.reprint_button = button("", None)
         self.done_button = button("", "primary")
@@ -69,6 +73,7 @@ class TicketScreen(Screen):
         self.offline_note.hide()
         self.reprint_button.hide()
         self.outer.addWidget(self.card, 1)
+        self.outer.addWidget(self.care_note)
         self.outer.addWidget(self.offline_note)
         self.outer.addWidget(self.print_status)
         self.outer.addLayout(actions)
@@ -99,8 +104,12 @@ class TicketScreen(Screen):
             return
         self.your_number.setText(self.t("your_number"))
         self.number.setText(ticket.display)
-        lane = f"  ·  {self.t('priority_lane')}" if ticket.lane == "priority" else ""
+        lane_key = {"priority": "priority_lane", "crisis": "care_first_lane"}.get(ticket.lane)
+        lane = f"  ·  {self.t(lane_key)}" if lane_key else ""
         self.category.setText(f"{ticket.category_name}{lane}")
+        hotline = self.kiosk.config.assessment.national_hotline
+        self.care_note.setText(self.t("care_first_note", hotline=hotline))
+        self.care_note.setVisible(ticket.lane == "crisis")
         if ticket.people_ahead <= 0:
             self.ahead.setText(self.t("nobody_ahead"))
             self.wait.setText("")

@@ -144,3 +144,18 @@ def test_the_alert_book_follows_events_in_any_order() -> None:
     book.taken_by_me({"id": 2, "created_at": later, "acknowledged_at": later, "acknowledged_by": "user:c1"})
     assert book.alerts[2].state == "mine" and book.alerts[2].acknowledged_by == "user:c1"
     assert [a.id for a in book.shown()] == [2, 1]  # newest taken first
+
+
+def test_a_refresh_closes_alerts_taken_while_away_but_not_ones_heard_of_since_asking() -> None:
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    book = AlertBook(clock=lambda: start + timedelta(minutes=3))
+    for alert_id in (1, 2):
+        book.apply("crisis.alert", {"alert_id": alert_id, "ticket_display": f"D00{alert_id}"}, start.isoformat())
+    asked_while_open = {a.id for a in book.open_alerts()}
+    # While the list is on its way, a new alert arrives by event; the list predates it.
+    book.apply("crisis.alert", {"alert_id": 3, "ticket_display": "D003"}, start.isoformat())
+    rows = [{"id": 2, "ticket_display": "D002", "created_at": start.isoformat(), "acknowledged_at": None}]
+    book.merge(rows)
+    book.close_missing(asked_while_open, rows)
+    assert book.alerts[1].state == "taken"  # someone took it while this desk was disconnected
+    assert [a.id for a in book.open_alerts()] == [2, 3]

@@ -297,3 +297,32 @@ def test_english_shows_the_english_wording_of_the_scale(qtbot: Any, make_widget:
     assert widget.item_page.question_label.text() == item.text.en
     assert widget.item_page.progress_label.text() == f"Question 1 of {len(CATALOG.get('gad7').items)}"
     assert widget.item_page.answer_button(0).text() == item.options[0].label.en
+
+
+def test_a_crisis_answer_still_undelivered_when_the_crisis_screen_times_out_is_carried_on(
+    qtbot: Any, make_widget: Any, kiosk_client: Any, counselor: Any
+) -> None:
+    from support import free_port
+
+    widget = make_widget(alert_retry_seconds=0.2, crisis_idle_seconds=0.5)
+    finished: list[Any] = []
+    widget.finished.connect(finished.append)
+    open_before = {a["id"] for a in counselor.crisis_alerts()}
+    begin(qtbot, widget, ("phq9",), linked=False)
+    real_url = kiosk_client.base_url
+    kiosk_client.base_url = f"http://127.0.0.1:{free_port()}"
+    answer(qtbot, widget, [0, 0, 0, 0, 0, 0, 0, 0, 3])
+    qtbot.waitUntil(lambda: widget.flow.step == "crisis", timeout=15_000)
+    qtbot.waitUntil(lambda: bool(finished), timeout=10_000)  # nobody touched it: the session ends
+    assert widget.flow.step == "ended" and widget.flow.session.answers == {}
+    [carried] = widget.courier.pending
+    assert carried.scale == "phq9" and carried.employee_no is None and carried.ticket_id is None
+
+    widget.start()  # the next person: the courier is not theirs to cancel
+    kiosk_client.base_url = real_url
+    qtbot.waitUntil(lambda: not widget.courier.pending, timeout=15_000)
+    alerts = [a for a in counselor.crisis_alerts() if a["id"] not in open_before]
+    assert len(alerts) == 1 and alerts[0]["ticket_id"] is None
+    widget.courier.take([carried])  # the same hand-in again (its answer was lost): stored once
+    qtbot.waitUntil(lambda: not widget.courier.pending, timeout=15_000)
+    assert [a for a in counselor.crisis_alerts() if a["id"] not in open_before] == alerts
