@@ -1,9 +1,9 @@
 """The case view (受理登记): open a case from a visit or a letter/call/online message, add notes,
 hand it over, close the visit.
 
-Built to grow: the full lifecycle (分流 → 办理 → 反馈 → 评价 → 归档 with deadlines) arrives in its own
-issue as one more section below the timeline; the sections here talk to the server only through
-``SuqiuClient`` on the runner and redraw from the server's answer.
+The closed loop (分流 → 办理 → 反馈 → 评价 → 归档, deadlines, pauses) and the case's 重复诉求 are the
+sections of ``case_actions``; every section talks to the server only through ``SuqiuClient`` on the
+runner and redraws from the server's answer.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from suqiu_queue.client import Event, SuqiuClient
 
+from .case_actions import LifecyclePanel, RepeatsPanel
 from .controller import Runner, error_text
 from .models import ArrivalCard, DeskSession, QueueTicket
 from .style import LEVEL_COLOURS
@@ -81,7 +82,7 @@ def timeline_line(row: dict[str, Any]) -> str:
         when = datetime.fromisoformat(row["at"]).astimezone().strftime("%m-%d %H:%M")
     except (KeyError, ValueError):
         when = ""
-    kind = TIMELINE_KINDS.get(row.get("kind", ""), row.get("kind", ""))
+    kind = TIMELINE_KINDS.get(row.get("kind", "")) or row.get("kind_label") or row.get("kind", "")
     note = (row.get("note") or "").strip()
     data = row.get("data") or {}
     if row.get("kind") == "handover":
@@ -120,7 +121,7 @@ class CaseView(QDialog):
         self.case: dict[str, Any] | None = None
         self.busy = False
         self.setWindowTitle(self._title())
-        self.resize(880, 760)
+        self.resize(900, 900)
 
         self.header = QLabel(self._header_text())
         self.header.setObjectName("caseHeader")
@@ -280,6 +281,7 @@ class CaseView(QDialog):
         self.case_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.timeline = QListWidget()
         self.timeline.setObjectName("caseTimeline")
+        self.timeline.setMinimumHeight(110)  # the history stays readable when an action's form is open
 
         note_box = QGroupBox("添加备注")
         note_row = QHBoxLayout(note_box)
@@ -292,7 +294,7 @@ class CaseView(QDialog):
         note_row.addWidget(self.note_button)
 
         handover_box = QGroupBox("转交办理")
-        handover = QFormLayout(handover_box)
+        handover = QHBoxLayout(handover_box)  # one row: the lifecycle section above needs the height
         self.department = QComboBox()
         self.department.setEditable(True)
         self.department.addItem("")
@@ -305,13 +307,19 @@ class CaseView(QDialog):
         self.handover_button = QPushButton("转交")
         self.handover_button.setObjectName("handOver")
         self.handover_button.clicked.connect(self.hand_over)
-        handover.addRow("部门", self.department)
-        handover.addRow("负责人", self.person)
-        handover.addRow("说明", self.handover_note)
-        handover.addRow("", self.handover_button)
+        handover.addWidget(self.department, 2)
+        handover.addWidget(self.person, 2)
+        handover.addWidget(self.handover_note, 4)
+        handover.addWidget(self.handover_button)
+
+        self.lifecycle = LifecyclePanel(self.client, self._run, self.show_case, self.say, DEPARTMENTS)
+        # Only the employee's own earlier cases open: someone else's come without text or name.
+        self.repeats = RepeatsPanel(lambda case_id: self.load_case(case_id))
 
         layout.addWidget(self.case_title)
         layout.addWidget(self.case_summary)
+        layout.addWidget(self.lifecycle)
+        layout.addWidget(self.repeats)
         layout.addWidget(QLabel("办理记录"))
         layout.addWidget(self.timeline, 1)
         layout.addWidget(note_box)
@@ -334,6 +342,8 @@ class CaseView(QDialog):
             f" · 当前：{case.get('status_label', '')}{secret}"
         )
         self.case_summary.setText(case.get("summary", ""))
+        self.lifecycle.show_case(case)
+        self.repeats.show_repeats(list(case.get("repeats") or []))
         self.timeline.clear()
         for row in case.get("timeline", []):
             self.timeline.addItem(timeline_line(row))
@@ -405,7 +415,7 @@ class CaseView(QDialog):
         fn: Callable[[], Any],
         on_done: Callable[[Any], None],
         *,
-        buttons: list[QPushButton],
+        buttons: list[QWidget],
     ) -> None:
         if self.busy:
             return

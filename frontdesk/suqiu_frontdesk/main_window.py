@@ -40,6 +40,7 @@ from .crisis import Alert, CounselorView, CrisisAlertPanel
 from .current_panel import ACTIONS, CurrentTicketPanel
 from .models import CRISIS_ROLES, ESCALATION_ROLES, FrontDeskModel, StatusLine
 from .queue_panel import QueuePanel
+from .report_view import ReportWindow
 from .style import COUNSELOR_BUTTON_CSS, LANE_COLOURS
 from .workers import Runner
 
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.client = client
         self.runner = runner
         self.case_views: list[CaseView] = []
+        self.report_window: ReportWindow | None = None
         session = model.session
         self.setObjectName("frontDesk")
         self.setWindowTitle(f"{session.center_name} · {session.counter.label} · 前台工作台")
@@ -215,6 +217,13 @@ class MainWindow(QMainWindow):
             self.assessments_button.clicked.connect(lambda: self.open_counselor_view())
             row.addSpacing(16)
             row.addWidget(self.assessments_button)
+        if session.role in ESCALATION_ROLES:  # supervisors: the server answers the report to them only
+            report = QPushButton("月度报告")
+            report.setObjectName("headerReport")
+            report.setToolTip("本中心的月度报告：诉求办理、时限、排队、满意度")
+            report.clicked.connect(self.open_report)
+            row.addSpacing(16)
+            row.addWidget(report)
         row.addSpacing(24)
         row.addWidget(self.connection)
         return bar
@@ -378,6 +387,20 @@ class MainWindow(QMainWindow):
     def _view_alert(self, alert: Alert) -> None:
         if alert.ticket_id is not None:
             self.open_counselor_view(ticket=(alert.ticket_id, alert.ticket_display or ""))
+
+    def open_report(self) -> ReportWindow:
+        """月度报告 (supervisors): one window, raised again when it is already open."""
+        if self.report_window is None:
+            self.report_window = ReportWindow(self.client, self.runner, self.model.session.center, parent=self)
+            self.report_window.finished.connect(self._report_closed)
+        self.report_window.show()
+        self.report_window.raise_()
+        return self.report_window
+
+    def _report_closed(self) -> None:
+        if self.report_window is not None:
+            self.report_window.deleteLater()
+            self.report_window = None
 
     def open_counselor_view(
         self, *, employee_no: str | None = None, ticket: tuple[int, str] | None = None

@@ -203,6 +203,13 @@ def main() -> int:
         view.hand_over()
         wait(app, lambda: not view.busy and view.timeline.count() == 3)
         grab(view, "frontdesk-case.png")
+        # The closed loop: 开始办理, then the 反馈答复 form filled in, before sending it.
+        view.lifecycle.choose("start")
+        wait(app, lambda: not view.busy and view.case is not None and view.case["status"] == "in_progress")
+        view.lifecycle.choose("answer")
+        view.lifecycle.reply.setPlainText("物业已于今天下午更换三层线路和插座，经检测用电安全，请放心使用")
+        pause(app, 0.3)
+        grab(view, "frontdesk-case-lifecycle.png")
         view.close()
 
         intake = desk.window.open_intake()

@@ -681,6 +681,19 @@ class SuqiuClient:
         """Officers: withdraw at the front desk on the person's request."""
         return dict(self.post(f"/api/v1/faces/employees/{employee_no}/withdraw"))
 
+    # -- reports ------------------------------------------------------------------------------------
+
+    def report_html(self, center: str, month: str | None = None) -> str:
+        """The monthly report as a self-contained page (supervisors, admins); ``month`` like ``2026-10``.
+        Long read timeout: the server counts a whole month of tickets and cases."""
+        response = self._send_raw(
+            "GET",
+            f"/api/v1/reports/{center}/html",
+            params={"month": month} if month else None,
+            timeout=(self.timeout[0], max(self.timeout[1], 60.0)),
+        )
+        return str(response.text)
+
     # -- events ---------------------------------------------------------------------------------------
 
     def events(
