@@ -3,7 +3,8 @@
 Newest on top; the card of the ticket being served comes first and is expanded. Clicking a card
 opens the case view. Psychological results never reach a card (the server never sends them); a
 counselor's cards carry a 心理测评 button that opens the person's results in the counselor view,
-a separate, audited read.
+a separate, audited read. The person's face-recognition state (and 撤回人脸授权) comes from the
+server's ``face_status`` (``face_consent.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .face_consent import FaceState, FaceStates
+from .face_consent_view import FaceConsentRow
 from .models import CRISIS_ROLES, ArrivalCard, FrontDeskModel
 from .style import COUNSELOR_BUTTON_CSS, FLAG_COLOURS, LANE_COLOURS, chip_css
 
@@ -69,6 +72,7 @@ class ArrivalCardWidget(QFrame):
     clicked = Signal(int)
     assessment_requested = Signal(str)  # the employee number: open their results (counselors only)
     face_settled = Signal(int, bool)  # ticket id, True: confirm the face enrolment / False: reject it
+    face_withdraw_requested = Signal(str, str)  # 工号, name: the person asks to withdraw face consent
 
     def __init__(
         self,
@@ -77,6 +81,7 @@ class ArrivalCardWidget(QFrame):
         expanded: bool,
         serving: bool,
         assessment_button: bool = False,
+        face: FaceState | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -172,6 +177,12 @@ class ArrivalCardWidget(QFrame):
             face_row.addStretch(1)
             layout.addLayout(face_row)
 
+        self.face_row = FaceConsentRow()
+        self.face_row.show_state(face)
+        name_text = str(employee.get("name") or "")
+        self.face_row.withdraw_requested.connect(lambda: self.face_withdraw_requested.emit(employee_no, name_text))
+        layout.addWidget(self.face_row)
+
         note = (ticket.get("note") or "").strip()
         if note:
             said = plain_label(f"本人留言：{note}", "cardNote")
@@ -196,6 +207,10 @@ class ArrivalCardWidget(QFrame):
         tail = f"<br><span style='color:#6b7785'>另有 {more} 条，点击卡片查看</span>" if more > 0 else ""
         box.setText(head + "<br>" + "<br>".join(lines) + tail)
         return box
+
+    @property
+    def employee_no(self) -> str:
+        return str((self.card.employee or {}).get("employee_no") or "")
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -230,10 +245,12 @@ class ArrivalCardsPanel(QWidget):
     card_clicked = Signal(int)
     assessment_requested = Signal(str)  # a counselor's 心理测评 on a card: the employee number
     face_settled = Signal(int, bool)  # ticket id, confirm or reject the person's face enrolment
+    face_withdraw_requested = Signal(str, str)  # 工号, name: 撤回人脸授权 on a card
 
-    def __init__(self, model: FrontDeskModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: FrontDeskModel, faces: FaceStates | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("cardsPanel")
+        self.faces = faces
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # so the theme's panel box shows
         self.model = model
         self.title = QLabel()
@@ -261,7 +278,18 @@ class ArrivalCardsPanel(QWidget):
         layout.addWidget(self.hint)
         layout.addWidget(scroll, 1)
         model.cards_changed.connect(lambda _=None: self.render())
+        if faces is not None:
+            faces.changed.connect(self._face_changed)
         self.render()
+
+    def _face_of(self, card: ArrivalCard) -> FaceState | None:
+        employee_no = str((card.employee or {}).get("employee_no") or "")
+        return self.faces.get(employee_no) if self.faces is not None and employee_no else None
+
+    def _face_changed(self, employee_no: str) -> None:
+        for widget in self.widgets():
+            if widget.employee_no == employee_no:
+                widget.face_row.show_state(self._face_of(widget.card))
 
     def widgets(self) -> list[ArrivalCardWidget]:
         found = []
@@ -286,9 +314,11 @@ class ArrivalCardsPanel(QWidget):
                 expanded=serving,
                 serving=serving,
                 assessment_button=self.model.session.role in CRISIS_ROLES,
+                face=self._face_of(card),
             )
             widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
             widget.clicked.connect(self.card_clicked)
             widget.assessment_requested.connect(self.assessment_requested)
             widget.face_settled.connect(self.face_settled)
+            widget.face_withdraw_requested.connect(self.face_withdraw_requested)
             self.stack.insertWidget(index, widget)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from suqiu_queue.client import ApiError, Event, ServerUnavailable, SuqiuClient, Ticket
 
 from .counter_display import CounterDisplayOutput
+from .face_consent import FaceConsents
 from .models import FINISHED_STATES, ArrivalCard, FrontDeskModel, QueueTicket
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,9 @@ class FrontDeskController:
         self._refresh_again = False
         self._cards_requested: set[int] = set()
         self.event_listeners: list[Callable[[Event], None]] = []  # e.g. open case views, the crisis panel
+        # 人脸识别 state on the cards and 撤回人脸授权; any face.* event refreshes the people shown.
+        self.faces = FaceConsents(model, client, runner, describe=error_text)
+        self.event_listeners.append(self.faces.on_event)
 
     # -- start-up and reloading -------------------------------------------------------------------
 
@@ -145,6 +149,7 @@ class FrontDeskController:
             if ticket is not None and ticket.state in FINISHED_STATES:
                 return  # finished while we were fetching
             self.model.add_card(card)
+            self.faces.load(str(card.employee.get("employee_no") or ""))
 
         def failed(exc: BaseException) -> None:
             self._cards_requested.discard(ticket_id)  # a later event may try again

@@ -38,6 +38,7 @@ from .case_view import CaseView
 from .controller import FrontDeskController
 from .crisis import Alert, CounselorView, CrisisAlertPanel
 from .current_panel import ACTIONS, CurrentTicketPanel
+from .face_consent_view import WithdrawFaceDialog
 from .models import CRISIS_ROLES, ESCALATION_ROLES, FrontDeskModel, StatusLine
 from .queue_panel import QueuePanel
 from .report_view import ReportWindow
@@ -113,13 +114,15 @@ class MainWindow(QMainWindow):
 
         self.queue_panel = QueuePanel(model)
         self.current_panel = CurrentTicketPanel(model)
-        self.cards_panel = ArrivalCardsPanel(model)
+        self.cards_panel = ArrivalCardsPanel(model, faces=controller.faces.states)
         self.queue_panel.ticket_activated.connect(self.call_ticket)
         self.current_panel.action_triggered.connect(self.trigger)
         self.cards_panel.card_clicked.connect(self.open_case_for_ticket)
         self.cards_panel.face_settled.connect(
             lambda ticket_id, confirm: controller.settle_face_enrolment(ticket_id, confirm=confirm)
         )
+        self.cards_panel.face_withdraw_requested.connect(self.ask_withdraw_face)
+        self.face_dialog: WithdrawFaceDialog | None = None
         self._voice_output: Any = None
         self._voice_output_known = False
 
@@ -301,6 +304,22 @@ class MainWindow(QMainWindow):
             return
         category, counter_id = target
         self.controller.transfer(category=category, counter_id=counter_id)
+
+    def ask_withdraw_face(self, employee_no: str, name: str) -> WithdrawFaceDialog:
+        """撤回人脸授权: explain, have the officer confirm the person asked in person, then withdraw."""
+        if self.face_dialog is not None:
+            self.face_dialog.close()
+        dialog = WithdrawFaceDialog(name, employee_no, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.controller.faces.withdraw(employee_no, name))
+        dialog.finished.connect(lambda _=0, d=dialog: self._face_dialog_closed(d))
+        self.face_dialog = dialog
+        dialog.open()  # window-modal, without blocking the event loop (events and the queue keep coming)
+        return dialog
+
+    def _face_dialog_closed(self, dialog: WithdrawFaceDialog) -> None:
+        if self.face_dialog is dialog:
+            self.face_dialog = None
 
     # -- the case view -----------------------------------------------------------------------------------
 
