@@ -111,7 +111,7 @@ def server(url: str, workers: int):  # type: ignore[no-untyped-def]
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise SystemExit("server did not start")
             time.sleep(0.1)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=15)
@@ -227,6 +227,34 @@ def check(url: str, results: list[tuple[float, int, str, int]]) -> tuple[int, in
     return duplicates, lost
 
 
+def _proc_stats() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, command, CPU seconds used) of every process, from /proc (Linux only)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        command = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        stats.append((int(entry.name), int(fields[1]), command, (int(fields[11]) + int(fields[12])) / tick))
+    return stats
+
+
+def cpu_seconds(server_pid: int) -> tuple[float, float]:
+    """CPU time used so far by the server (with its worker processes) and by PostgreSQL."""
+    stats = _proc_stats()
+    family = {server_pid}
+    for _ in range(3):  # uvicorn: server -> workers (-> their children)
+        family |= {pid for pid, ppid, _cmd, _cpu in stats if ppid in family}
+    server = sum(cpu for pid, _ppid, _cmd, cpu in stats if pid in family)
+    database = sum(cpu for _pid, _ppid, cmd, cpu in stats if cmd.startswith("postgres"))
+    return server, database
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -238,15 +266,17 @@ def bench(kind: str, args: argparse.Namespace) -> str:
     with database(kind) as url:
         key = seed(url)
         workers = args.workers if kind == "postgresql" else 1
-        with server(url, workers) as port:
+        with server(url, workers) as (port, server_pid):
             # Warm up (connection pools, caches), not counted.
             run_load(port, key, clients=4, rate=0, seconds=1.0, processes=1)
             results, errors, elapsed = run_load(
                 port, key, clients=args.clients, rate=args.rate, seconds=args.seconds, processes=args.client_processes
             )
+            cpu_before = cpu_seconds(server_pid)
             capacity, cap_errors, _cap_elapsed = run_load(
                 port, key, clients=args.clients, rate=0, seconds=min(args.seconds, 5), processes=args.client_processes
             )
+            cpu_after = cpu_seconds(server_pid)
         duplicates, lost = check(url, results + capacity)
     latencies = [r[0] * 1000 for r in results]
     throughput = len(results) / max(elapsed, args.seconds)
@@ -261,6 +291,12 @@ def bench(kind: str, args: argparse.Namespace) -> str:
     print(
         f"[{kind}] closed-loop capacity ({args.clients} clients flat out): {max_throughput:.0f} tickets/s, mean latency {statistics.mean([c[0] for c in capacity] or [0]) * 1000:.1f} ms"
     )
+    if capacity:
+        # CPU per ticket hardly depends on what else the machine is doing, unlike tickets/s.
+        server_ms = (cpu_after[0] - cpu_before[0]) * 1000 / len(capacity)
+        database_ms = (cpu_after[1] - cpu_before[1]) * 1000 / len(capacity)
+        extra = " (PostgreSQL: every postgres process on the machine)" if kind == "postgresql" else ""
+        print(f"[{kind}] CPU per ticket: server {server_ms:.2f} ms, database {database_ms:.2f} ms{extra}")
     print(
         f"[{kind}] errors: {len(errors) + len(cap_errors)} {(errors + cap_errors)[:3]}; duplicates={duplicates} lost={lost}"
     )

@@ -79,21 +79,44 @@ def test_every_change_writes_one_event_and_a_refusal_writes_none(api: TestClient
     assert _events(api)[-1].center_id == world.center_id
 
 
-def test_an_event_is_never_left_behind_by_a_failed_transaction(
+def test_a_ticket_and_its_event_are_written_together_or_not_at_all(
     api: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The change and its event commit together: break the request after both are written."""
+    """Break the event write: neither the ticket nor its number nor the event may stay behind."""
     kiosk = {"X-Device-Key": world.device_keys["kiosk"]}
+    engine = api.app.state.engine  # type: ignore[attr-defined]
+    postgres = engine.dialect.name == "postgresql"
+    if postgres:
+        # PostgreSQL writes number, ticket and event in one statement: make its last part fail.
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'the disk filled up'; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_event BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_event()"
+            )
+    else:
 
-    def broken_view(*_args: Any, **_kwargs: Any) -> dict[str, Any]:
-        raise RuntimeError("the disk filled up while answering")
+        def broken_emit(*_args: Any, **_kwargs: Any) -> None:
+            raise RuntimeError("the disk filled up")
 
-    monkeypatch.setattr(ticket_service, "ticket_view", broken_view)
-    with pytest.raises(RuntimeError):
+        monkeypatch.setattr(ticket_service, "emit", broken_emit)
+    with pytest.raises(Exception, match="the disk filled up"):
         api.post(f"{API}/tickets", json={"center": "T1", "category": "policy"}, headers=kiosk)
     with api.app.state.sessions() as session:  # type: ignore[attr-defined]
         assert session.scalar(select(func.count()).select_from(Ticket)) == 0
     assert _events(api) == []
+    if postgres:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER refuse_event ON events")
+    else:
+        monkeypatch.undo()
+    # The number was not used up either: the first ticket that does get made is 001.
+    made = api.post(f"{API}/tickets", json={"center": "T1", "category": "policy"}, headers=kiosk)
+    assert made.status_code == 201
+    assert made.json()["number"] == 1
+    assert [e.kind for e in _events(api)] == ["ticket.issued"]
 
 
 # --- a real server and its stream ------------------------------------------------------------------------

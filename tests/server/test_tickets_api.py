@@ -619,3 +619,68 @@ def test_the_databases_count_of_people_ahead_is_the_domain_rule(sessions, world:
             counted = {t.display: ticket_service.count_ahead(session, t, policy) for t in rows}
             expected = {t.display: people_ahead(e, entries, policy) for t, e in zip(rows, entries, strict=True)}
             assert counted == expected
+
+
+def test_display_numbers_written_by_the_database_match_the_domain_format(api: TestClient, world: World) -> None:
+    """PostgreSQL formats the display number in SQL: it must agree with format_ticket_number past 999."""
+    from suqiu_queue.domain.numbering import format_ticket_number
+    from suqiu_queue.server.tickets.models import NumberSequence
+    from suqiu_queue.server.tickets.numbers import ticket_scope
+
+    kiosk = {"X-Device-Key": world.device_keys["kiosk"]}
+    first = api.post(f"{API}/tickets", json={"center": "T1", "category": "policy"}, headers=kiosk).json()
+    assert first["display"] == format_ticket_number("A", 1)
+    with api.app.state.sessions() as session, session.begin():  # type: ignore[attr-defined]
+        ticket = session.get(Ticket, first["id"])
+        assert ticket is not None
+        scope = ticket_scope(ticket.center_id, ticket.category_id, ticket.service_date)
+        session.get(NumberSequence, scope).last_value = 998  # type: ignore[union-attr]
+    for expected in (999, 1000, 1001):
+        made = api.post(f"{API}/tickets", json={"center": "T1", "category": "policy"}, headers=kiosk).json()
+        assert (made["number"], made["display"]) == (expected, format_ticket_number("A", expected))
+    with api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        stored = session.scalars(select(Ticket.display).order_by(Ticket.id)).all()
+    assert stored == ["A001", "A999", "A1000", "A1001"]
+
+
+def test_a_dropped_database_connection_is_retried_with_the_key_and_refused_calmly_without(
+    api: TestClient, world: World
+) -> None:
+    """Connections are not pinged before use: when the database restarts, the next request still works."""
+    engine = api.app.state.engine  # type: ignore[attr-defined]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server connection to lose")
+    kiosk = {"X-Device-Key": world.device_keys["kiosk"]}
+
+    def drop_connections() -> None:
+        # What a database restart does to the server's pooled connections.
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        admin = create_engine(engine.url, poolclass=NullPool)
+        with admin.connect() as conn:
+            dropped = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        admin.dispose()
+        assert dropped
+
+    assert api.post(f"{API}/tickets", json={"center": "T1", "category": "policy"}, headers=kiosk).status_code == 201
+    drop_connections()
+    keyed = api.post(
+        f"{API}/tickets",
+        json={"center": "T1", "category": "policy", "idempotency_key": "after-restart-1"},
+        headers=kiosk,
+    )
+    assert keyed.status_code == 201, keyed.text  # retried inside the server on a fresh connection
+    drop_connections()
+    unkeyed = api.post(f"{API}/tickets", json={"center": "T1", "category": "policy"}, headers=kiosk)
+    assert unkeyed.status_code == 503
+    assert unkeyed.json()["error"]["code"] == "database_unavailable"
+    assert unkeyed.headers["Retry-After"] == "1"
+    assert api.post(f"{API}/tickets", json={"center": "T1", "category": "policy"}, headers=kiosk).status_code == 201
+    with api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 3

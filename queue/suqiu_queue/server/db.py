@@ -60,7 +60,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before each use: it is a round trip per request. A connection the server dropped
+    # fails its first statement instead; the pool discards it and the API answers 503, which
+    # clients retry (see errors.py).
+    kwargs.setdefault("pool_pre_ping", False)
     return create_engine(url, **kwargs)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -81,6 +81,21 @@ def install_error_handlers(app: FastAPI) -> None:
                 "A value in the request cannot be stored (number out of range or a control character)",
             ),
             422,
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_unreachable(_request: Request, exc: Exception) -> JSONResponse:
+        # The database went away (restart, failover, a dropped connection: connections are not
+        # pinged before use, to save a round trip per request). The pool drops the dead
+        # connection; clients retry — ticket issue with its idempotency key, so nothing doubles.
+        log.warning("database unreachable: %s", exc)
+        return JSONResponse(
+            error_body(
+                "database_unavailable", "服务暂时繁忙，请稍候再试", "The service is briefly unavailable; please retry"
+            ),
+            503,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

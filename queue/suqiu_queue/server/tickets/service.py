@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time
@@ -9,7 +10,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Date, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from suqiu_queue.domain import queueing
@@ -20,7 +21,7 @@ from suqiu_queue.domain.numbering import format_ticket_number
 from suqiu_queue.domain.queueing import QueueEntry, QueuePolicy
 from suqiu_queue.domain.waiting import estimate_wait_minutes
 
-from ..db import UTCDateTime
+from ..db import UTCDateTime, utcnow
 from ..events.service import emit
 from ..org import cache as org_cache
 from ..org.models import Category, Center, Counter
@@ -112,22 +113,18 @@ def issue(
     identified_by: str | None = None,
     allowed_center_id: int | None = None,
 ) -> tuple[Ticket, bool]:
-    """Issue a ticket; returns (ticket, created). A repeated idempotency key returns the original."""
-    if idempotency_key:
-        existing = find_by_idempotency_key(session, idempotency_key)
-        if existing is not None:
-            # A replayed key answers with the original ticket, but only to its own center:
-            # another center's kiosk must not read someone's ticket by guessing or reusing a key.
-            if allowed_center_id is not None and existing.center_id != allowed_center_id:
-                raise _other_center()
-            return existing, False
+    """Issue a ticket; returns (ticket, created). A repeated idempotency key returns the original.
+
+    Two statements on PostgreSQL: one reads (is this key a retry? how many are ahead?), one writes
+    (number, ticket and event together, see ``_insert_postgresql``). Each is atomic on its own, so
+    the endpoint runs them without BEGIN/COMMIT round trips; the unique idempotency key, not the
+    transaction, is what stops a concurrent retry from making a second ticket.
+    """
     # Snapshots, not rows: two queries fewer per ticket (see org/cache.py).
     center = org_cache.center_by_code(session, center_code)
     if allowed_center_id is not None and center.id != allowed_center_id:
         raise _other_center()
     category = org_cache.category_by_code(session, category_code)
-    if not OpeningHours.parse(center.opening_hours).is_open(local_now(now, center.timezone)):
-        raise _closed_error(center)
     employee = None
     if employee_no:
         employee = employee_by_no(session, employee_no)
@@ -137,8 +134,10 @@ def issue(
         identified_by = identified_by or "phone"
     day = service_date(now, center.timezone)
     chosen_lane = choose_lane(lane, category, employee, day)
-    # Position first, number last: allocate() locks this category's counter row until commit,
-    # so the lock is held only for insert + event + commit, not for the count as well.
+    # Counted before the number is taken: allocating locks this category's number row until the
+    # write commits, so the lock is never held for the count as well. Later arrivals sort after
+    # this ticket, so the figure stands (a concurrent, still uncommitted earlier arrival is
+    # invisible either way: it is an estimate).
     probe = SimpleNamespace(
         id=_AFTER_EVERYONE,
         number=_AFTER_EVERYONE,
@@ -148,15 +147,25 @@ def issue(
         service_date=day,
         category_id=category.id,
     )
-    ahead_at_issue = count_ahead(session, probe, queue_policy(center))  # type: ignore[arg-type]
-    number = allocate(session, ticket_scope(center.id, category.id, day))
+    existing_id, ahead_at_issue = _existing_and_ahead(session, idempotency_key, probe, queue_policy(center))  # type: ignore[arg-type]
+    if existing_id is not None:
+        existing = session.get(Ticket, existing_id)
+        assert existing is not None
+        # A replayed key answers with the original ticket, but only to its own center:
+        # another center's kiosk must not read someone's ticket by guessing or reusing a key.
+        if allowed_center_id is not None and existing.center_id != allowed_center_id:
+            raise _other_center()
+        return existing, False
+    if not OpeningHours.parse(center.opening_hours).is_open(local_now(now, center.timezone)):
+        raise _closed_error(center)
+    # Everything the answer says is worked out before the write, so that once the ticket exists
+    # nothing can fail on the way back but the connection itself (which the idempotency key covers).
+    wait_minutes = _wait_minutes(session, center.id, category, ahead_at_issue)
     ticket = Ticket(
         center_id=center.id,
         category_id=category.id,
         number_category_id=category.id,
         service_date=day,
-        number=number,
-        display=format_ticket_number(category.prefix, number),
         lane=chosen_lane.value,
         state=TicketState.WAITING.value,
         employee_id=employee.id if employee else None,
@@ -167,14 +176,104 @@ def issue(
         source=source,
         issued_at=now,
         updated_at=now,
+        recall_count=0,
+        print_failed=False,
     )
-    session.add(ticket)
-    session.flush()
-    emit(session, "ticket.issued", ticket_payload(ticket, category), center_id=center.id)
-    # Counted before the insert: later arrivals sort after this ticket, so the figure stands
-    # (a concurrent, still uncommitted earlier arrival is invisible either way: it is an estimate).
-    ticket.people_ahead_at_issue = ahead_at_issue  # type: ignore[attr-defined]  # transient, not mapped
+    if session.connection().dialect.name == "postgresql":
+        _insert_postgresql(session, ticket, category)
+    else:
+        ticket.number = allocate(session, ticket_scope(center.id, category.id, day))
+        ticket.display = format_ticket_number(category.prefix, ticket.number)
+        session.add(ticket)
+        session.flush()
+        emit(session, "ticket.issued", ticket_payload(ticket, category), center_id=center.id)
+    # Transient, not mapped: what ticket_view answers for this ticket without asking the database.
+    ticket.at_issue = (center, category, ahead_at_issue, wait_minutes)  # type: ignore[attr-defined]
     return ticket, True
+
+
+def _existing_and_ahead(
+    session: Session, key: str | None, probe: Ticket, policy: QueuePolicy
+) -> tuple[int | None, int]:
+    """One round trip: the ticket an idempotency key already made (if any) and the count ahead."""
+    crisis, params = _count_ahead_query(probe, policy)
+    row = session.connection().execute(_EXISTING_AND_AHEAD[crisis], {**params, "key": key}).one()
+    return row[0], int(row[1] or 0)
+
+
+# The write, on PostgreSQL, as one statement: bump the number, insert the ticket with its display
+# number, and insert the event with the ticket's id — one round trip instead of three, and the
+# number row's lock is released the moment the statement ends. A unique-key violation (a
+# concurrent retry) undoes all three. The display expression matches format_ticket_number
+# (three digits, more when needed); a test compares the two.
+_INSERT_POSTGRESQL = text(
+    """
+    WITH n AS (
+        INSERT INTO number_sequences (scope, last_value) VALUES (:scope, 1)
+        ON CONFLICT (scope) DO UPDATE SET last_value = number_sequences.last_value + 1
+        RETURNING last_value
+    ), t AS (
+        INSERT INTO tickets (
+            center_id, category_id, number_category_id, service_date, number, display, lane, state,
+            employee_id, identified_by, idempotency_key, status_token, note, source,
+            issued_at, updated_at, recall_count, print_failed
+        )
+        SELECT :center_id, :category_id, :category_id, :service_date, n.last_value,
+               :prefix || CASE WHEN n.last_value < 1000 THEN lpad(n.last_value::text, 3, '0')
+                               ELSE n.last_value::text END,
+               :lane, :state, :employee_id, :identified_by, :idempotency_key, :status_token, :note,
+               :source, :issued_at, :issued_at, 0, false
+        FROM n
+        RETURNING id, number, display
+    ), e AS (
+        INSERT INTO events (center_id, kind, payload, created_at)
+        SELECT :center_id, 'ticket.issued',
+               (CAST(:payload AS jsonb)
+                || jsonb_build_object('ticket_id', t.id, 'display', t.display))::json,
+               :created_at
+        FROM t
+        RETURNING id
+    )
+    SELECT t.id, t.number, t.display FROM t, e
+    """
+).bindparams(
+    bindparam("service_date", type_=Date),
+    bindparam("issued_at", type_=UTCDateTime),
+    bindparam("created_at", type_=UTCDateTime),
+)
+
+
+def _insert_postgresql(session: Session, ticket: Ticket, category: org_cache.CategoryInfo) -> None:
+    payload = ticket_payload(ticket, category, counter=None)  # id and display are filled in by SQL
+    del payload["ticket_id"], payload["display"]
+    row = (
+        session.connection()
+        .execute(
+            _INSERT_POSTGRESQL,
+            {
+                "scope": ticket_scope(ticket.center_id, ticket.category_id, ticket.service_date),
+                "center_id": ticket.center_id,
+                "category_id": ticket.category_id,
+                "service_date": ticket.service_date,
+                "prefix": category.prefix,
+                "lane": ticket.lane,
+                "state": ticket.state,
+                "employee_id": ticket.employee_id,
+                "identified_by": ticket.identified_by,
+                "idempotency_key": ticket.idempotency_key,
+                "status_token": ticket.status_token,
+                "note": ticket.note,
+                "source": ticket.source,
+                "issued_at": ticket.issued_at,
+                "payload": json.dumps(payload, ensure_ascii=False),
+                "created_at": utcnow(),
+            },
+        )
+        .one()
+    )
+    # The row is written; this object only carries its values back to the answer (never added
+    # to the session, so nothing is written twice).
+    ticket.id, ticket.number, ticket.display = row
 
 
 def ticket_payload(ticket: Ticket, category: Category | None = None, counter: Counter | None = None) -> dict[str, Any]:
@@ -278,13 +377,15 @@ _NON_CRISIS = [lane for lane in Lane if lane != Lane.CRISIS]
 _COUNT_AHEAD = {crisis: _count_ahead_statement(crisis) for crisis in (True, False)}
 
 
-def count_ahead(session: Session, ticket: Ticket, policy: QueuePolicy) -> int:
-    """``people_ahead`` for one ticket, counted in SQL (the day's queue can be long).
+# The same count with the idempotency lookup beside it: one round trip when issuing.
+_EXISTING_AND_AHEAD = {
+    crisis: select(_ID_BY_KEY.scalar_subquery(), statement.scalar_subquery())
+    for crisis, statement in _COUNT_AHEAD.items()
+}
 
-    Same rule as ``queueing.sort_key``, ties included: crisis first; otherwise a ticket of lane L
-    is ahead of mine when its arrival minus L's head start is earlier than my effective arrival,
-    or equal to it and the ticket came earlier (then: lower number, then lower id).
-    """
+
+def _count_ahead_query(ticket: Ticket, policy: QueuePolicy) -> tuple[bool, dict[str, Any]]:
+    """Which prebuilt count applies (crisis or not) and its parameters."""
     mine = _entry(ticket)
     params: dict[str, Any] = {
         "center_id": ticket.center_id,
@@ -301,7 +402,31 @@ def count_ahead(session: Session, ticket: Ticket, policy: QueuePolicy) -> int:
         my_effective = ticket.issued_at - policy.head_start(mine.lane)
         for lane in _NON_CRISIS:
             params[f"at_{lane.value}"] = my_effective + policy.head_start(lane)
+    return crisis, params
+
+
+def count_ahead(session: Session, ticket: Ticket, policy: QueuePolicy) -> int:
+    """``people_ahead`` for one ticket, counted in SQL (the day's queue can be long).
+
+    Same rule as ``queueing.sort_key``, ties included: crisis first; otherwise a ticket of lane L
+    is ahead of mine when its arrival minus L's head start is earlier than my effective arrival,
+    or equal to it and the ticket came earlier (then: lower number, then lower id).
+    """
+    crisis, params = _count_ahead_query(ticket, policy)
     return int(session.connection().execute(_COUNT_AHEAD[crisis], params).scalar() or 0)
+
+
+def _wait_minutes(session: Session, center_id: int, category: org_cache.CategoryInfo, ahead: int) -> int:
+    counters = _open_counters.get(
+        (_database(session), center_id, category.id),
+        lambda: open_counters_for(session, center_id, category.id),
+    )
+    return estimate_wait_minutes(
+        ahead,
+        recent_service_seconds(session, center_id, category.id),
+        counters,
+        category.default_service_minutes * 60,
+    )
 
 
 def position_and_wait(
@@ -309,27 +434,20 @@ def position_and_wait(
 ) -> tuple[int, int]:
     if ticket.state != TicketState.WAITING.value:
         return 0, 0
-    ahead = getattr(ticket, "people_ahead_at_issue", None)
-    if ahead is None:
-        ahead = count_ahead(session, ticket, policy)
-    counters = _open_counters.get(
-        (_database(session), ticket.center_id, ticket.category_id),
-        lambda: open_counters_for(session, ticket.center_id, ticket.category_id),
-    )
-    minutes = estimate_wait_minutes(
-        ahead,
-        recent_service_seconds(session, ticket.center_id, ticket.category_id),
-        counters,
-        (category or org_cache.category_by_id(session, ticket.category_id)).default_service_minutes * 60,
-    )
-    return ahead, minutes
+    ahead = count_ahead(session, ticket, policy)
+    category = category or org_cache.category_by_id(session, ticket.category_id)
+    return ahead, _wait_minutes(session, ticket.center_id, category, ahead)
 
 
 def ticket_view(session: Session, ticket: Ticket, policy: QueuePolicy | None = None) -> dict[str, Any]:
-    center = org_cache.center_by_id(session, ticket.center_id)
-    category = org_cache.category_by_id(session, ticket.category_id)
-    policy = policy or queue_policy(center)  # type: ignore[arg-type]  # CenterInfo has lane_head_start
-    ahead, minutes = position_and_wait(session, ticket, policy, category)
+    at_issue = getattr(ticket, "at_issue", None)
+    if at_issue is not None:  # just issued: everything is in hand
+        center, category, ahead, minutes = at_issue
+    else:
+        center = org_cache.center_by_id(session, ticket.center_id)
+        category = org_cache.category_by_id(session, ticket.category_id)
+        policy = policy or queue_policy(center)  # type: ignore[arg-type]  # CenterInfo has lane_head_start
+        ahead, minutes = position_and_wait(session, ticket, policy, category)
     counter = ticket.counter if ticket.counter_id is not None else None
     return {
         "id": ticket.id,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from suqiu_queue.domain.enums import DeviceKind, Role
 
@@ -71,7 +71,8 @@ def issue_ticket(
     allowed_center = principal.center_id if principal.role != Role.ADMIN else None
     for attempt in range(2):
         try:
-            with ctx.tx() as session:
+            # Each statement of an issue is atomic on its own (see service.issue): no BEGIN/COMMIT.
+            with ctx.statements() as session:
                 ticket, created = service.issue(
                     session,
                     now=ctx.now(),
@@ -91,6 +92,11 @@ def issue_ticket(
         except IntegrityError:
             # A concurrent retry with the same key won the insert: answer with its ticket.
             if attempt or not key:
+                raise
+        except DBAPIError as exc:
+            # The pooled connection had died (database restarted): the pool has dropped it and
+            # every older one. With a key, asking again is safe — at worst it finds the ticket.
+            if attempt or not key or not exc.connection_invalidated:
                 raise
     raise AssertionError("unreachable")
 
