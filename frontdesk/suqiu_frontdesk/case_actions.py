@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 
 from suqiu_queue.client import SuqiuClient
 
+from .deliberation import conclusion_blocker
+
 ACTION_LABELS = {
     "route": "分流 / 转办",
     "conclude_deliberation": "议事结论",
@@ -109,7 +111,76 @@ def format_remaining(due: datetime, now: datetime) -> str:
     hours = abs(seconds) / 3600
     if seconds < 0:
         return f"已超期 {math.ceil(hours / 24)} 天" if hours >= 24 else f"已超期 {max(1, math.ceil(hours))} 小时"
-    return f"剩 {int(hours // 24)} 天" if hours >= 24 else f"剩 {max(1, int(hours))} 小时"
+    return f"剩余 {int(hours // 24)} 天" if hours >= 24 else f"剩余 {max(1, int(hours))} 小时"
+
+
+def format_hours_left(due: datetime, now: datetime) -> str:
+    """An hour-based limit (紧急重要: 48 小时) reads in hours however many are left: 剩余 30 小时."""
+    seconds = (due - now).total_seconds()
+    hours = abs(seconds) / 3600
+    if seconds < 0:
+        return f"已超期 {max(1, math.ceil(hours))} 小时"
+    return f"剩余 {int(hours)} 小时" if hours >= 1 else "剩余不足 1 小时"
+
+
+# The unit of a step's limit. The server sends the limit as a label ("3个工作日", "48 小时", "15 日",
+# "8个工作小时", from ``domain.sla.SLA_UNIT_LABELS_ZH``); a ``unit`` field is used when it sends one.
+_UNIT_BY_LABEL = (
+    ("个工作日", "working_days"),
+    ("个工作小时", "business_hours"),
+    ("小时", "calendar_hours"),
+    ("日", "calendar_days"),
+)
+HOUR_UNITS = frozenset({"calendar_hours", "business_hours"})
+
+PROVISIONAL_MARK = "（暂定）"
+PROVISIONAL_TIP = (
+    "到期日所在年份的法定节假日和调休安排尚未公布（国务院办公厅通常在每年11月前后发布），"
+    "这个时限暂按周末休息推算。安排公布并更新日历后，到期日可能前后移动。"
+)
+
+
+def step_unit(case: dict[str, Any]) -> str | None:
+    """The unit of the current step's limit (``working_days``, ``calendar_hours``, ...), None when unknown."""
+    due_step = case.get("due_step")
+    for step in (case.get("sla") or {}).get("steps") or []:
+        if step.get("step") != due_step:
+            continue
+        if step.get("unit"):
+            return str(step["unit"])
+        limit = str(step.get("limit") or "")
+        return next((unit for label, unit in _UNIT_BY_LABEL if label in limit), None)
+    return None
+
+
+def time_left_text(case: dict[str, Any], due: datetime, now: datetime) -> tuple[str, str]:
+    """(text, level) for the time left of the current step, counted the way its limit is counted.
+
+    Working-day limits count working days by the center's holiday calendar, as the server reports them
+    (``remaining_working_days``: whole working days left, today not counted, so 0 on the last day;
+    negative when overdue, -1 from the due instant on); hour limits count
+    hours; calendar-day limits (statutory periods) and anything the server does not describe count
+    calendar days.
+    """
+    unit = step_unit(case)
+    overdue = due < now
+    working_days = case.get("remaining_working_days")
+    if unit == "working_days" and isinstance(working_days, int) and not isinstance(working_days, bool):
+        if working_days < 0:
+            return (f"已超期 {-working_days} 个工作日", "error")
+        if overdue:  # past due by less than a working day
+            return (format_hours_left(due, now), "error")
+        if working_days == 0:  # the server does not count today: 0 is the last day
+            return ("今天到期", "warn")
+        return (f"剩余 {working_days} 个工作日", "ok")
+    if unit in HOUR_UNITS:
+        return (format_hours_left(due, now), "error" if overdue else "ok")
+    return (format_remaining(due, now), "error" if overdue else "ok")
+
+
+def is_provisional(case: dict[str, Any]) -> bool:
+    """The due time falls in a year whose official holiday notice is not out yet: it may still move."""
+    return case.get("due_provisional") is True and bool(case.get("due_at")) and not case.get("paused")
 
 
 def deadline_text(case: dict[str, Any], now: datetime | None = None) -> tuple[str, str]:
@@ -125,8 +196,7 @@ def deadline_text(case: dict[str, Any], now: datetime | None = None) -> tuple[st
             return ("没有计时的时限", "info")
         return ("已办结，不再计时", "info")
     label = case.get("due_step_label") or "办理"
-    remaining = format_remaining(due, now)
-    level = "error" if due < now else "ok"
+    remaining, level = time_left_text(case, due, now)
     return (f"{label}时限 {format_due(due)} · {remaining}", level)
 
 
@@ -155,12 +225,20 @@ class LifecyclePanel(QGroupBox):
         self.case: dict[str, Any] | None = None
         self.pending: str | None = None
         self.action_buttons: dict[str, QPushButton] = {}
+        # The case view closes the 议事 panel's form when one of these opens (one form at a time).
+        self.on_form_opened: Callable[[], None] = lambda: None
 
         self.step_label = QLabel()
         self.step_label.setObjectName("caseStep")
         self.due_label = QLabel()
         self.due_label.setObjectName("caseDue")
-        self.due_label.setWordWrap(True)
+        # 暂定: the holiday notice for the due year is not out yet; the tooltip says what that means.
+        self.provisional_label = QLabel(PROVISIONAL_MARK)
+        self.provisional_label.setObjectName("caseDueProvisional")
+        self.provisional_label.setToolTip(PROVISIONAL_TIP)
+        self.provisional_label.setStyleSheet("color:#a15c00; font-size:14px; text-decoration: underline dotted;")
+        self.provisional_label.setCursor(Qt.CursorShape.WhatsThisCursor)
+        self.provisional_label.setVisible(False)
         # The buttons are rebuilt on every redraw (a quiet reload may land mid-action), so the runner
         # disables their lasting container, never a button that may be gone by the time it answers.
         self.actions_box = QWidget()
@@ -193,9 +271,22 @@ class LifecyclePanel(QGroupBox):
         self.score.setRange(1, 5)
         self.score.setValue(5)
         self.score.setSuffix(" 分")
+        self.score.setMinimumWidth(110)
+        # What the numbers mean for the loop: the officer reads the employee's words into a score.
+        self.score_row = QWidget()
+        score_layout = QHBoxLayout(self.score_row)
+        score_layout.setContentsMargins(0, 0, 0, 0)
+        score_layout.addWidget(self.score)
+        score_hint = QLabel("5 很满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 很不满意")
+        score_hint.setStyleSheet("color:#5c6b7a; font-size:14px; font-weight:400;")
+        score_layout.addWidget(score_hint, 1)
         self.rating_channel = QComboBox()
         for code, label in RATING_CHANNELS:
             self.rating_channel.addItem(label, code)
+        self.rating_comment = QPlainTextEdit()
+        self.rating_comment.setObjectName("actionRatingComment")
+        self.rating_comment.setPlaceholderText("职工对答复的评价原话（可不填）")
+        self.rating_comment.setMaximumHeight(60)
         self.conclusion = QPlainTextEdit()
         self.conclusion.setMaximumHeight(70)
         self.conclusion.setPlaceholderText("议事结论")
@@ -219,8 +310,9 @@ class LifecyclePanel(QGroupBox):
             "conclusion": self.conclusion,
             "reply": self.reply,
             "outcome": self.outcome,
-            "score": self.score,
+            "score": self.score_row,
             "rating_channel": self.rating_channel,
+            "rating_comment": self.rating_comment,
             "step": self.step,
             "reason": self.reason,
         }
@@ -233,6 +325,7 @@ class LifecyclePanel(QGroupBox):
             "outcome": "办理结果",
             "score": "满意度",
             "rating_channel": "评价方式",
+            "rating_comment": "评价意见",
             "step": "延期环节",
             "reason": "原因",
         }
@@ -243,11 +336,16 @@ class LifecyclePanel(QGroupBox):
 
         layout = QVBoxLayout(self)
         layout.setSpacing(8)
-        top = QHBoxLayout()
-        top.addWidget(self.step_label)
-        top.addSpacing(16)
-        top.addWidget(self.due_label, 1)
-        layout.addLayout(top)
+        # Step and time limit on lines of their own: a 议事 names several departments, and the time
+        # left must never wrap in the middle of "剩余 15 个工作日".
+        self.step_label.setWordWrap(True)
+        due_row = QHBoxLayout()
+        due_row.setSpacing(4)
+        due_row.addWidget(self.due_label)
+        due_row.addWidget(self.provisional_label)
+        due_row.addStretch(1)
+        layout.addWidget(self.step_label)
+        layout.addLayout(due_row)
         layout.addWidget(self.actions_box)
         layout.addWidget(self.form_box)
 
@@ -268,7 +366,17 @@ class LifecyclePanel(QGroupBox):
         self.due_label.setText(text)
         colour = {"ok": "#1b7f3b", "warn": "#a15c00", "error": "#c62828"}.get(level, "#33475b")
         self.due_label.setStyleSheet(f"color:{colour}; font-weight:600;")
+        self.provisional_label.setVisible(is_provisional(case))
         self._rebuild_buttons(lifecycle_actions(case))
+        conclude = self.action_buttons.get("conclude_deliberation")
+        if conclude is not None:
+            # The lifecycle allows a conclusion while a 议事 is open; the server takes it only once every
+            # department has signed off, so the button waits for that too and says what it waits for.
+            blocker = conclusion_blocker(case)
+            conclude.setEnabled(blocker is None)
+            conclude.setToolTip(blocker or "全部部门已会签，可以填写议事结论")
+            if blocker is not None and self.pending == "conclude_deliberation":
+                self.cancel_form()
         if self.pending is not None and self.pending not in self.action_buttons:
             self.cancel_form()
 
@@ -290,6 +398,7 @@ class LifecyclePanel(QGroupBox):
         if not actions:
             self.button_row.addWidget(QLabel("本事项已归档，不再办理"))
         self.button_row.addStretch(1)
+        self.button_row.activate()  # lay the new row out now, not when the event loop gets to it
 
     # -- the forms -----------------------------------------------------------------------------------
 
@@ -303,7 +412,7 @@ class LifecyclePanel(QGroupBox):
         if action == "answer":
             return ["reply", "outcome"]
         if action == "rate":
-            return ["score", "rating_channel"]
+            return ["score", "rating_channel", "rating_comment"]
         if action == "extend":
             return ["step", "reason"]
         if action in ("pause", "reopen", "escalate", "archive"):
@@ -316,6 +425,7 @@ class LifecyclePanel(QGroupBox):
             self.submit_pending()
             return
         self.pending = action
+        self.on_form_opened()
         fields = self._fields(action)
         for key, widget in self.rows.items():
             self.form.setRowVisible(widget, key in fields)
@@ -348,6 +458,8 @@ class LifecyclePanel(QGroupBox):
         self.reply.clear()
         self.reason.clear()
         self.conclusion.clear()
+        self.rating_comment.clear()
+        self.score.setValue(5)
 
     def submit_pending(self) -> None:
         action = self.pending
@@ -388,9 +500,10 @@ class LifecyclePanel(QGroupBox):
                 return self.client.answer_case(case_id, reply, outcome=outcome)
         elif action == "rate":
             score, channel = self.score.value(), str(self.rating_channel.currentData())
+            comment = self.rating_comment.toPlainText().strip() or None
 
             def call() -> dict[str, Any]:
-                return self.client.rate_case(case_id, score, channel=channel)
+                return self.client.rate_case(case_id, score, comment, channel=channel)
         elif action == "conclude_deliberation":
             lead, conclusion = self.lead.currentText(), self.conclusion.toPlainText().strip()
 

@@ -2,8 +2,8 @@
 hand it over, close the visit.
 
 The closed loop (分流 → 办理 → 反馈 → 评价 → 归档, deadlines, pauses) and the case's 重复诉求 are the
-sections of ``case_actions``; every section talks to the server only through ``SuqiuClient`` on the
-runner and redraws from the server's answer.
+sections of ``case_actions``, 多部门议事 is ``deliberation``; every section talks to the server only
+through ``SuqiuClient`` on the runner and redraws from the server's answer.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +34,7 @@ from suqiu_queue.client import Event, SuqiuClient
 
 from .case_actions import LifecyclePanel, RepeatsPanel
 from .controller import Runner, error_text
+from .deliberation import DeliberationPanel
 from .models import ArrivalCard, DeskSession, QueueTicket
 from .style import LEVEL_COLOURS
 from .voice import VoiceMessagesPanel
@@ -85,6 +87,16 @@ def timeline_line(row: dict[str, Any]) -> str:
     kind = TIMELINE_KINDS.get(row.get("kind", "")) or row.get("kind_label") or row.get("kind", "")
     note = (row.get("note") or "").strip()
     data = row.get("data") or {}
+    said = f"：{note}" if note else ""
+    # 议事 rows name the departments; the agenda is the route's reason, a department's 意见 the note.
+    if row.get("kind") == "route" and data.get("deliberation"):
+        return f"{when}  发起议事（{'、'.join(data.get('departments') or [])}）{said}"
+    if row.get("kind") == "deliberation_invite":
+        return f"{when}  {kind}：{'、'.join(data.get('departments') or [])}"
+    if row.get("kind") in ("deliberation_comment", "deliberation_sign_off"):
+        return f"{when}  {kind}（{data.get('department', '')}）{said}"
+    if row.get("kind") == "conclude_deliberation":
+        return f"{when}  {kind}（牵头：{data.get('lead_department', '')}）：{data.get('conclusion', '')}"
     if row.get("kind") == "handover":
         target = data.get("department", "")
         if data.get("person"):
@@ -159,7 +171,19 @@ class CaseView(QDialog):
         if self.voice is not None:
             layout.addWidget(self.voice)
         layout.addWidget(self.form)
-        layout.addWidget(self.detail, 1)
+        # The case's sections (progress, 议事, forms, history) can outgrow the window: they scroll,
+        # the header and the status line with its buttons stay in view.
+        self.detail_scroll = QScrollArea()
+        self.detail_scroll.setObjectName("caseDetailScroll")
+        self.detail_scroll.setWidgetResizable(True)
+        self.detail_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.detail_scroll.setWidget(self.detail)
+        self.detail_scroll.setVisible(False)
+        # With a selector: a bare declaration would reach every child (buttons, tick boxes) too.
+        self.detail_scroll.viewport().setObjectName("caseDetailViewport")
+        self.detail_scroll.viewport().setStyleSheet("#caseDetailViewport { background: transparent; }")
+        self.detail.setStyleSheet("#caseDetail { background: transparent; }")
+        layout.addWidget(self.detail_scroll, 1)
         layout.addLayout(buttons)
 
         if ticket is not None and ticket.case_id is not None:
@@ -269,8 +293,9 @@ class CaseView(QDialog):
 
     def _build_detail(self) -> QWidget:
         widget = QWidget()
+        widget.setObjectName("caseDetail")
         layout = QVBoxLayout(widget)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(0, 0, 8, 0)  # room for the scroll bar
         layout.setSpacing(10)
         self.case_title = QLabel()
         self.case_title.setObjectName("caseTitle")
@@ -282,6 +307,10 @@ class CaseView(QDialog):
         self.timeline = QListWidget()
         self.timeline.setObjectName("caseTimeline")
         self.timeline.setMinimumHeight(110)  # the history stays readable when an action's form is open
+        # Long rows (an agenda, a department's 意见) wrap instead of hiding behind a sideways scroll bar.
+        self.timeline.setWordWrap(True)
+        self.timeline.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.timeline.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         note_box = QGroupBox("添加备注")
         note_row = QHBoxLayout(note_box)
@@ -313,12 +342,17 @@ class CaseView(QDialog):
         handover.addWidget(self.handover_button)
 
         self.lifecycle = LifecyclePanel(self.client, self._run, self.show_case, self.say, DEPARTMENTS)
+        self.deliberation = DeliberationPanel(self.client, self._run, self.show_case, self.say, DEPARTMENTS)
+        # One form open at a time: opening one hides the other (what was typed in it stays).
+        self.lifecycle.on_form_opened = self.deliberation.cancel_form
+        self.deliberation.on_form_opened = self.lifecycle.cancel_form
         # Only the employee's own earlier cases open: someone else's come without text or name.
         self.repeats = RepeatsPanel(lambda case_id: self.load_case(case_id))
 
         layout.addWidget(self.case_title)
         layout.addWidget(self.case_summary)
         layout.addWidget(self.lifecycle)
+        layout.addWidget(self.deliberation)
         layout.addWidget(self.repeats)
         layout.addWidget(QLabel("办理记录"))
         layout.addWidget(self.timeline, 1)
@@ -330,12 +364,18 @@ class CaseView(QDialog):
         if quiet:  # a refresh after someone's change: no message over the officer's last one
             self.runner.run(lambda: self.client.case(case_id), self.show_case, lambda _exc: None, owner=self)
             return
-        self._run("正在读取诉求事项…", lambda: self.client.case(case_id), self.show_case, buttons=[])
+
+        def loaded(case: dict[str, Any]) -> None:
+            self.show_case(case)
+            self.say("")  # not "正在读取…" for ever
+
+        self._run("正在读取诉求事项…", lambda: self.client.case(case_id), loaded, buttons=[])
 
     def show_case(self, case: dict[str, Any]) -> None:
         self.case = case
         self.form.setVisible(False)
         self.detail.setVisible(True)
+        self.detail_scroll.setVisible(True)
         secret = " · 保密" if case.get("confidential") else ""
         self.case_title.setText(
             f"{case['reference']} · {case.get('category_name', '')} · {case.get('channel_label', '')}"
@@ -343,6 +383,7 @@ class CaseView(QDialog):
         )
         self.case_summary.setText(case.get("summary", ""))
         self.lifecycle.show_case(case)
+        self.deliberation.show_case(case)
         self.repeats.show_repeats(list(case.get("repeats") or []))
         self.timeline.clear()
         for row in case.get("timeline", []):
@@ -376,8 +417,18 @@ class CaseView(QDialog):
             self.department.setCurrentIndex(0)
             self.person.clear()
             self.handover_note.clear()
-            self.show_case(case)
-            self.say(f"已转交{department}" + (f"（{person}）" if person else ""), "ok")
+            message = f"已转交{department}" + (f"（{person}）" if person else "")
+
+            def show(full: dict[str, Any]) -> None:
+                self.show_case(full)
+                self.say(message, "ok")
+
+            if "sla" in case:
+                show(case)
+                return
+            # 转交 answers with the short case (no clocks, no 议事): show the whole one, so the time
+            # left does not flicker from working days to calendar days and back.
+            self.runner.run(lambda: self.client.case(case_id), show, lambda _exc: show(case), owner=self)
 
         self._run(
             "正在转交…",

@@ -49,7 +49,7 @@ def test_route_start_answer_update_status_deadline_and_timeline(qtbot, make_desk
 
     assert view.lifecycle.step_label.text() == "当前环节：受理"
     assert view.lifecycle.due_label.text().startswith("答复时限 ")
-    assert "剩 " in view.lifecycle.due_label.text()
+    assert "剩余 " in view.lifecycle.due_label.text()
     assert _buttons(view) == ["route", "answer", "pause"]
 
     _act(qtbot, view, "route")
@@ -126,7 +126,7 @@ def test_deadline_text_for_overdue_paused_and_working_day_ends() -> None:
         "due_at": (now + timedelta(hours=5, minutes=30)).isoformat(),
         "due_step_label": "首次响应",
     }
-    assert deadline_text(soon, now)[0].endswith("剩 5 小时")
+    assert deadline_text(soon, now)[0].endswith("剩余 5 小时")
     paused = {
         "status": "routed",
         "paused": True,
