@@ -185,7 +185,8 @@ class ServerProcess:
     def start(self, timeout: float = 60.0) -> ServerProcess:
         import tempfile
 
-        env = {**os.environ, "SUQIU_DATABASE_URL": self.database_url, **self.extra_env}
+        # No background jobs unless the test asks (env={"SUQIU_SCHEDULER": "1"}): a 督办 sweep would change what it sees.
+        env = {**os.environ, "SUQIU_SCHEDULER": "0", "SUQIU_DATABASE_URL": self.database_url, **self.extra_env}
         env.setdefault("SUQIU_DATA_DIR", tempfile.mkdtemp(prefix="suqiu-srv-"))
         log = tempfile.NamedTemporaryFile(prefix="suqiu-server-", suffix=".log", delete=False)  # noqa: SIM115
         self.log_path = Path(log.name)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .config import AssessmentConfig
-from .model import DEFAULT_SCREENING, AssessmentFlow, Outcome, ScaleInfo, Step
+from .model import DEFAULT_SCREENING, AssessmentFlow, IdentityProof, Outcome, ScaleInfo, Step
 
 if TYPE_CHECKING:
     from .widget import AssessmentFlowWidget
@@ -22,6 +22,7 @@ __all__ = [
     "AssessmentConfig",
     "AssessmentFlow",
     "AssessmentFlowWidget",
+    "IdentityProof",
     "Outcome",
     "ScaleInfo",
     "Step",

@@ -11,6 +11,8 @@ idle_seconds = 90                    # no touch this long: answers are forgotten
 crisis_idle_seconds = 300            # the crisis screen waits longer for the counselor
 issue_crisis_ticket = true           # false: the kiosk issues it on crisis_ticket_requested
                                      # (inside ``suqiu kiosk`` the kiosk always issues and prints it)
+past_results = true                  # an identified person may look at their own earlier results
+mine_idle_seconds = 60               # that list (and its privacy screen) closes after this long untouched
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class AssessmentConfig:
     alert_retry_seconds: float = 5.0  # the crisis alert could not be sent: try again this often
     issue_crisis_ticket: bool = True
     speech_rate: float = 1.0
+    past_results: bool = True  # 查看我以前的自测结果, for a person the kiosk identified
+    mine_idle_seconds: float = 60.0
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any] | None, **overrides: Any) -> AssessmentConfig:

@@ -1,8 +1,9 @@
 """One self-assessment at the kiosk as a plain state machine (no Qt), so every rule is unit-testable.
 
     pick ─choose─▶ consent ─anonymous/linked─▶ item 1 … item N ─▶ submitting ─▶ result
-      ▲               │ back                      │ back              │            └─▶ crisis
-      └───────────────┘◀──────────────────────────┘                   └─failed─▶ failed (retry / leave)
+      ▲ │             │ back                      │ back              │            └─▶ crisis
+      └─┼─────────────┘◀──────────────────────────┘                   └─failed─▶ failed (retry / leave)
+        └─查看我以前的自测结果 (identified only)─▶ mine-privacy ─继续─▶ mine ─关闭─▶ pick
 
 Rules kept here:
 
@@ -17,6 +18,8 @@ Rules kept here:
   to wait.
 * Each scale is handed in with its own idempotency key, fixed for the session: a retry after a
   lost answer never stores it twice.
+* The person's own past results are offered only to someone the kiosk identified, after a privacy
+  screen; they live in this session's memory and go with it (closing the list, leaving, idle).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class Step(StrEnum):
     FAILED = "failed"  # could not hand in: retry, or leave (then nothing is stored)
     RESULT = "result"
     CRISIS = "crisis"
+    MINE_PRIVACY = "mine-privacy"  # before the person's own past results: "only on this screen" (+ digits)
+    MINE = "mine"  # the person's own past results
     ENDED = "ended"  # left, timed out, or finished: nothing of the session is kept
 
 
@@ -145,6 +150,21 @@ class Outcome:
     crisis_ticket: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class IdentityProof:
+    """How the kiosk can show the server, without asking again, that this is the identified person:
+    a face match they confirmed with "是" here, or the phone number they typed (its last four digits).
+    Identified by 工号 alone there is none: the privacy screen asks for the phone's last four digits."""
+
+    phone_last4: str = ""
+    match_id: int | None = None
+    match_token: str = ""
+
+    @property
+    def by_face(self) -> bool:
+        return self.match_id is not None and bool(self.match_token)
+
+
 _session_ids = itertools.count(1)
 
 
@@ -163,6 +183,9 @@ class Session:
     early: bool = False  # handed in early because of a crisis answer
     error: str = ""
     crisis_ticket: dict[str, Any] | None = None
+    proof: IdentityProof | None = None  # see IdentityProof; None: ask for the phone's last digits
+    identity_pass: str = ""  # the server's pass for the person's own results (memory only, minutes)
+    mine: list[dict[str, Any]] | None = None  # the person's own past results while the list is open
 
 
 class AssessmentFlow:
@@ -201,9 +224,12 @@ class AssessmentFlow:
 
     # --- a session ------------------------------------------------------------------------------------
 
-    def start(self, *, employee_no: str | None = None, ticket_id: int | None = None) -> None:
-        """A new person: ``employee_no`` only if the kiosk identified them (it enables 实名)."""
-        self.session = Session(employee_no=employee_no or None, ticket_id=ticket_id)
+    def start(
+        self, *, employee_no: str | None = None, ticket_id: int | None = None, proof: IdentityProof | None = None
+    ) -> None:
+        """A new person: ``employee_no`` only if the kiosk identified them (it enables 实名 and their
+        own past results); ``proof``: how that identification can be shown to the server again."""
+        self.session = Session(employee_no=employee_no or None, ticket_id=ticket_id, proof=proof)
         self._go(Step.PICK if self.scales else Step.LOADING)
 
     @property
@@ -228,6 +254,32 @@ class AssessmentFlow:
         self.session.index = 0
         self._go(Step.ITEM)
         return True
+
+    # --- the person's own past results ----------------------------------------------------------------
+
+    def open_mine(self) -> bool:
+        """查看我以前的自测结果 (identified people only): first the privacy screen."""
+        if self.step != Step.PICK or not self.can_link:
+            return False
+        self.session.mine = None
+        self._go(Step.MINE_PRIVACY)
+        return True
+
+    @property
+    def mine_needs_digits(self) -> bool:
+        """The privacy screen asks for the phone's last four digits (no pass yet, no other proof)."""
+        return not self.session.identity_pass and self.session.proof is None
+
+    def mine_loaded(self, results: Sequence[Mapping[str, Any]]) -> None:
+        if self.step == Step.MINE_PRIVACY:
+            self.session.mine = [dict(r) for r in results]
+            self._go(Step.MINE)
+
+    def close_mine(self) -> None:
+        """返回 / 关闭: the list is forgotten; back to choosing a questionnaire."""
+        if self.step in (Step.MINE_PRIVACY, Step.MINE):
+            self.session.mine = None
+            self._go(Step.PICK)
 
     # --- questions ------------------------------------------------------------------------------------
 
@@ -429,6 +481,8 @@ class AssessmentFlow:
         """Leave: every answer is forgotten and nothing more is sent."""
         self.session.answers.clear()
         self.session.to_submit.clear()
+        self.session.mine = None
+        self.session.identity_pass = ""
         self.session = Session()
         self._go(Step.ENDED)
 

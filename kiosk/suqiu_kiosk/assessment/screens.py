@@ -12,6 +12,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 from .config import AssessmentConfig
 from .model import AssessmentFlow, Question, ScaleInfo
 from .style import ANSWER_HEIGHT_PX, LANDSCAPE_ANSWER_HEIGHT_PX, min_touch_px
-from .texts import SCALE_TOPICS, tr
+from .texts import SCALE_TOPICS, long_date, tr
 
 
 def make_label(text: str = "", role: str | None = None, *, wrap: bool = True) -> QLabel:
@@ -238,15 +239,20 @@ class PickPage(Page):
         column.addLayout(self.others)
         column.addStretch(1)
         self.leave_button = make_button("", "quiet")
-        self.outer.addLayout(_bottom_row(self.leave_button))
+        # Only for a person the kiosk identified (and where the site offers it): their own earlier results.
+        self.mine_button = make_button("")
+        self.mine_button.hide()
+        self.outer.addLayout(_bottom_row(self.mine_button, self.leave_button))
         self.scale_cards: dict[str, ChoiceCard] = {}
         self._default: tuple[str, ...] = ()
 
-    def render(self, flow: AssessmentFlow, language: str) -> None:
+    def render(self, flow: AssessmentFlow, language: str, *, offer_mine: bool = False) -> None:
         self.title.setText(tr("pick_title", language))
         self.hint.setText(tr("pick_hint", language))
         self.others_label.setText(tr("other_scales", language))
         self.leave_button.setText(tr("leave", language))
+        self.mine_button.setText(tr("mine_open", language))
+        self.mine_button.setVisible(offer_mine and flow.can_link)
         self._default = flow.default_available
         default_scales = [flow.scales[s] for s in self._default]
         self.default_card.setVisible(bool(default_scales))
@@ -495,17 +501,35 @@ class ResultCard(QFrame):
                 layout.addWidget(make_label(f"•  {step}", "card-step"))
 
 
-class ResultPage(Page):
+class CardsPage(Page):
+    """A title and a notice above a scrollable column of cards (the result, the earlier results)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.title = make_label("", "a-title")
         self.note = make_label("", "a-notice")
         self.outer.addWidget(self.title)
         self.outer.addWidget(self.note)
-        column = self.scrolled()
+        self.column = self.scrolled()
         self.cards_box = QVBoxLayout()
         self.cards_box.setSpacing(20)
-        column.addLayout(self.cards_box)
+        self.column.addLayout(self.cards_box)
+        self.cards: list[QFrame] = []
+
+    def set_cards(self, cards: Sequence[QFrame]) -> None:
+        """Replace the cards (the old ones are deleted, so nothing of them stays behind)."""
+        for card in self.cards:
+            self.cards_box.removeWidget(card)
+            card.deleteLater()
+        self.cards = list(cards)
+        for card in self.cards:
+            self.cards_box.addWidget(card)
+
+
+class ResultPage(CardsPage):
+    def __init__(self) -> None:
+        super().__init__()
+        column = self.column
         self.saved = make_label("", "a-hint")
         column.addWidget(self.saved)
         self.resources = QFrame()
@@ -525,17 +549,11 @@ class ResultPage(Page):
         self.counselor_button = make_button("")
         self.done_button = make_button("", "primary")
         self.outer.addLayout(_bottom_row(self.counselor_button, self.done_button))
-        self.cards: list[ResultCard] = []
 
     def render(self, flow: AssessmentFlow, language: str, config: AssessmentConfig) -> None:
         self.title.setText(tr("result_title", language))
         self.note.setText(tr("result_note", language))
-        for card in self.cards:
-            self.cards_box.removeWidget(card)
-            card.deleteLater()
-        self.cards = [ResultCard(reply, language) for reply in flow.results]
-        for card in self.cards:
-            self.cards_box.addWidget(card)
+        self.set_cards([ResultCard(reply, language) for reply in flow.results])
         self.saved.setText(tr("saved_linked" if flow.session.linked else "saved_anonymous", language))
         self.resources_title.setText(tr("resources_title", language))
         _fill(self.resource_lines, resource_lines(config, language))
@@ -686,3 +704,128 @@ class CrisisPage(Page):
             self.ticket_result.setText("")
         self.ticket_result.setVisible(bool(self.ticket_result.text()))
         self.done_button.setText(tr("crisis_done", language))
+
+
+# --- the person's own earlier results -----------------------------------------------------------------------
+
+PASS_DIGITS = 4
+
+
+class DigitPad(QWidget):
+    """0–9, 清除 and ⌫ in a 3×4 grid of big keys (the phone's last four digits)."""
+
+    pressed = Signal(str)  # "0".."9", "CLEAR" or "BACK"
+
+    def __init__(self) -> None:
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(14)
+        self.keys: dict[str, QPushButton] = {}
+        for index, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "CLEAR", "0", "BACK"]):
+            b = make_button("⌫" if key == "BACK" else key, "key")
+            b.clicked.connect(lambda _=False, k=key: self.pressed.emit(k))
+            grid.addWidget(b, index // 3, index % 3)
+            self.keys[key] = b
+
+    def retranslate(self, language: str) -> None:
+        self.keys["CLEAR"].setText(tr("mine_clear", language))
+
+
+class MinePrivacyPage(Page):
+    """Before anything is shown: it appears on this screen only (and, if needed, the phone's last digits)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = make_label("", "a-title")
+        self.notice = make_label("", "a-privacy")
+        self.what = make_label("", "a-hint")
+        self.digits_prompt = make_label("", "card-body")
+        self.digits = make_label("", "a-digits", wrap=False)
+        self.digits.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pad = DigitPad()
+        self.error = make_label("", "a-error")
+        self.error.hide()
+        self.back_button = make_button("", "quiet")
+        self.continue_button = make_button("", "primary")
+        self.texts_block = _block(self.title, self.notice, self.what)
+        self.digits_block = _block(self.digits_prompt, self.digits, self.pad, spacing=16)
+        self.buttons_block = _block(self.error, spacing=16)
+        self.buttons_block.layout().addLayout(_bottom_row(self.back_button, self.continue_button))
+        self.columns = Columns(self.outer)
+        self.relayout(True)
+
+    def relayout(self, portrait: bool) -> None:
+        """Landscape: the words and the buttons on the left, the keypad on the right."""
+        if portrait:
+            self.columns.place([self.texts_block, self.digits_block, None, self.buttons_block], [])
+        else:
+            self.columns.place([self.texts_block, None, self.buttons_block], [self.digits_block, None])
+
+    def render(self, flow: AssessmentFlow, language: str, *, typed: str, busy: bool, error: str) -> None:
+        self.title.setText(tr("mine_privacy_title", language))
+        self.notice.setText(tr("mine_privacy_notice", language))
+        self.what.setText(tr("mine_privacy_what", language))
+        ask = flow.mine_needs_digits
+        self.digits_block.setVisible(ask)
+        self.digits_prompt.setText(tr("mine_digits_prompt", language))
+        # Shown as dots: whoever stands behind need not learn them.
+        self.digits.setText("  ".join(["●"] * len(typed) + ["_"] * (PASS_DIGITS - len(typed))))
+        self.pad.retranslate(language)
+        self.pad.setEnabled(not busy)
+        self.error.setText(error)
+        self.error.setVisible(bool(error))
+        self.back_button.setText(tr("mine_back", language))
+        self.back_button.setEnabled(not busy)
+        self.continue_button.setText(tr("mine_loading" if busy else "mine_continue", language))
+        self.continue_button.setEnabled(not busy and (not ask or len(typed) == PASS_DIGITS))
+
+
+class PastResultCard(QFrame):
+    """One earlier result: the date and the questionnaire, the band, a kind line. No answers, no scores."""
+
+    def __init__(self, result: dict[str, Any], language: str, scale: ScaleInfo | None = None) -> None:
+        super().__init__()
+        self.setProperty("role", "a-card")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 22, 32, 22)
+        layout.setSpacing(8)
+        when = long_date(str(result.get("date", "")), language)
+        # The plain words the pick page uses (最近的心情和兴趣 · PHQ-9), else the server's name for it.
+        topic = SCALE_TOPICS.get(str(result.get("scale", "")))
+        if topic and scale is not None:
+            name = f"{topic[1 if language == 'en' else 0]} · {scale.short_name}"
+        else:
+            name = str(result.get("scale_name") or result.get("scale", ""))
+        self.heading = make_label(f"{when}　{name}", "card-date")
+        self.band = make_label(tr("result_band", language, band=result.get("band_label") or "—"), "card-band")
+        self.note = make_label(str(result.get("note") or ""), "card-body")
+        self.note.setVisible(bool(self.note.text()))
+        for widget in (self.heading, self.band, self.note):
+            layout.addWidget(widget)
+
+
+class MinePage(CardsPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.empty = make_label("", "a-hint")
+        self.column.addWidget(self.empty)
+        self.column.addStretch(1)
+        self.auto_close = make_label("", "a-small")
+        self.outer.addWidget(self.auto_close)
+        self.close_button = make_button("", "primary")
+        self.outer.addLayout(_bottom_row(self.close_button))
+
+    def render(self, flow: AssessmentFlow, language: str, *, idle_seconds: float) -> None:
+        self.title.setText(tr("mine_title", language))
+        self.note.setText(tr("mine_note", language))
+        results = flow.session.mine or []
+        self.set_cards([PastResultCard(r, language, flow.scales.get(str(r.get("scale")))) for r in results])
+        self.empty.setText(tr("mine_empty", language))
+        self.empty.setVisible(not results)
+        self.auto_close.setText(tr("mine_auto_close", language, seconds=round(idle_seconds)))
+        self.close_button.setText(tr("mine_close", language))
+
+    def clear(self) -> None:
+        """Nothing of the list stays in the widgets once it is closed."""
+        self.set_cards([])

@@ -48,6 +48,14 @@ QLabel[role="a-error"] {
 QLabel[role="a-notice"] {
     font-size: 25px; color: #0B3D6E; background: #E7F0FB; border-radius: 14px; padding: 16px 22px;
 }
+QLabel[role="a-privacy"] {
+    font-size: 30px; font-weight: bold; color: #3D2E00; background: #FFF4D6; border: 2px solid #E8C46A;
+    border-radius: 14px; padding: 18px 22px;
+}
+QLabel[role="a-digits"] {
+    font-size: 52px; font-weight: bold; color: #0B2540; background: #FFFFFF; border: 3px solid #7F97B5;
+    border-radius: 16px; padding: 10px 20px;
+}
 QProgressBar {
     border: none; border-radius: 9px; background: #D9E1EB; min-height: 18px; max-height: 18px;
 }
@@ -62,6 +70,7 @@ QWidget#AssessmentFlow QPushButton:disabled { color: #6B7686; border-color: #B9C
 QWidget#AssessmentFlow QPushButton[role="primary"] { background: #0B5CAD; color: #FFFFFF; border: none; font-weight: bold; }
 QWidget#AssessmentFlow QPushButton[role="primary"]:pressed { background: #084A8C; }
 QWidget#AssessmentFlow QPushButton[role="quiet"] { background: transparent; border: 3px solid #9AA6B6; color: #2B3440; }
+QWidget#AssessmentFlow QPushButton[role="key"] { font-size: 40px; font-weight: bold; min-height: 88px; }
 QWidget#AssessmentFlow QPushButton[role="answer"] {
     font-size: 36px; text-align: left; padding: 16px 36px; min-height: 60px; /* the page sets the height */
     background: @ANSWER_BG@; color: @ANSWER_TEXT@; border: 3px solid #7F97B5; border-radius: 20px;
@@ -84,6 +93,7 @@ QFrame[role="a-card"] { background: #FFFFFF; border: 2px solid #D5DCE6; border-r
 QLabel[role="card-title"] { font-size: 32px; font-weight: bold; color: #0B2540; }
 QLabel[role="card-band"] { font-size: 34px; font-weight: bold; color: #0B5CAD; }
 QLabel[role="card-body"] { font-size: 27px; color: #23303F; }
+QLabel[role="card-date"] { font-size: 28px; font-weight: bold; color: #23303F; }
 QLabel[role="card-step"] { font-size: 26px; color: #23303F; }
 
 QWidget[assessmentPage="true"][calm="true"] { background: #EAF4F1; }

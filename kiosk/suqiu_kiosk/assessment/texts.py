@@ -117,6 +117,42 @@ TEXTS: dict[str, tuple[str, str]] = {
         "No ticket right now: please tell a member of staff, or tap again.",
     ),
     "crisis_done": ("我知道了", "OK"),
+    # the person's own earlier results
+    "mine_open": ("查看我以前的自测结果", "See my earlier results"),
+    "mine_privacy_title": ("查看以前的自测结果", "Your earlier results"),
+    "mine_privacy_notice": (
+        "结果只显示在这块屏幕上，请留意身边是否有人。",
+        "The results are shown on this screen only. Please check that no one is looking on.",
+    ),
+    "mine_privacy_what": (
+        "这里只列出实名保存的自测：日期、量表和自评参考，不显示具体答案和分数。"
+        "匿名作答的结果不与您关联，不会出现在这里。",
+        "Only self-checks saved with your name: the date, the questionnaire and its band — no answers, "
+        "no scores. Anonymous ones are not linked to you and are not shown.",
+    ),
+    "mine_digits_prompt": (
+        "为确认是您本人，请输入您登记的手机号后四位：",
+        "To confirm it is you, enter the last four digits of your registered phone number:",
+    ),
+    "mine_continue": ("继续", "Continue"),
+    "mine_back": ("返回", "Back"),
+    "mine_loading": ("请稍候……", "Please wait…"),
+    "mine_clear": ("清除", "Clear"),
+    "mine_title": ("我以前的自测结果", "My earlier self-checks"),
+    "mine_note": (
+        "这些是当时的自我评估参考，不是诊断；您现在的感受可能已经不同。",
+        "These were self-checks at the time, not diagnoses; how you feel now may be different.",
+    ),
+    "mine_empty": ("还没有实名保存的自测结果。", "No self-checks saved with your name yet."),
+    "mine_auto_close": (
+        "{seconds} 秒无操作会自动关闭。不会打印，也不会保存在本机。",
+        "Closes by itself after {seconds} seconds untouched. Nothing is printed or kept on this kiosk.",
+    ),
+    "mine_close": ("关闭", "Close"),
+    "mine_offline": (
+        "暂时连不上服务器，请稍后再试。",
+        "The server cannot be reached right now; please try again later.",
+    ),
     "crisis_message_fallback": (
         "谢谢您愿意如实作答。您最近可能承受了很多，您并不孤单。心理关爱老师马上会来陪您聊一聊，请在这里稍等。",
         "Thank you for answering honestly. You may be carrying a lot right now, and you are not alone. "
@@ -140,3 +176,16 @@ def tr(key: str, language: str = "zh", **values: object) -> str:
     zh, en = TEXTS[key]
     text = en if language == "en" else zh
     return text.format(**values) if values else text
+
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def long_date(iso: str, language: str = "zh") -> str:
+    """``2026-11-03`` → 2026年11月3日 (or 3 Nov 2026); anything else is shown as it came."""
+    try:
+        year, month, day = (int(part) for part in iso.split("-"))
+        name = MONTHS_EN[month - 1]
+    except (ValueError, IndexError):
+        return iso
+    return f"{day} {name} {year}" if language == "en" else f"{year}年{month}月{day}日"

@@ -7,11 +7,17 @@
     widget.crisis_ticket_issued.connect(...)     # the crisis-lane Ticket, e.g. to print it
     widget.care_ticket_requested.connect(...)    # 找心理老师聊聊 on the result screen
     widget.start(employee_no="E1001", ticket_id=42)   # both optional: 实名 needs employee_no
+    widget.start(employee_no="E1001", proof=IdentityProof(phone_last4="0001"))  # see IdentityProof
 
 Every HTTP call runs on a worker (``suqiu_kiosk.workers``); answers for a session that has ended
 meanwhile are dropped. The widget keeps its own idle timer: no touch for ``idle_seconds`` before
 the answers are handed in forgets them (``cancelled``); on the result or crisis screen it ends
 the session (``finished``).
+
+An identified person may also look at their own earlier results (``查看我以前的自测结果`` on the
+first page): a privacy screen first — with the phone's last four digits when the kiosk has no other
+proof (``IdentityProof``) — then the list, from the server's pass-guarded endpoint. The list is kept
+only in memory and closes after ``mine_idle_seconds`` untouched; the session ends with it.
 """
 
 from __future__ import annotations
@@ -28,8 +34,18 @@ from suqiu_queue.client import ApiError, ServerUnavailable, SuqiuClient
 from ..workers import Task, run_in_background
 from .config import AssessmentConfig
 from .courier import AlertCourier
-from .model import AssessmentFlow, Outcome, ScaleInfo, Step, Submission
-from .screens import ConsentPage, CrisisPage, ItemPage, MessagePage, PickPage, ResultPage
+from .model import AssessmentFlow, IdentityProof, Outcome, ScaleInfo, Step, Submission
+from .screens import (
+    PASS_DIGITS,
+    ConsentPage,
+    CrisisPage,
+    ItemPage,
+    MessagePage,
+    MinePage,
+    MinePrivacyPage,
+    PickPage,
+    ResultPage,
+)
 from .speech import ReadAloud, question_speech
 from .style import ELDERLY_SCALE, NORMAL_SCALE, stylesheet
 from .texts import tr
@@ -67,6 +83,9 @@ class AssessmentFlowWidget(QWidget):
         self._loading = False
         self._sending = False
         self.crisis_ticket_state = "offer"  # offer | busy | done | failed
+        self._typed = ""  # the phone's last digits being typed on the privacy screen
+        self._mine_busy = False
+        self._mine_error = ""
 
         self.stack = QStackedWidget()
         self.message_page = MessagePage()
@@ -75,6 +94,8 @@ class AssessmentFlowWidget(QWidget):
         self.item_page = ItemPage()
         self.result_page = ResultPage()
         self.crisis_page = CrisisPage()
+        self.mine_privacy_page = MinePrivacyPage()
+        self.mine_page = MinePage()
         for page in (
             self.message_page,
             self.pick_page,
@@ -82,6 +103,8 @@ class AssessmentFlowWidget(QWidget):
             self.item_page,
             self.result_page,
             self.crisis_page,
+            self.mine_privacy_page,
+            self.mine_page,
         ):
             self.stack.addWidget(page)
         layout = QVBoxLayout(self)
@@ -120,15 +143,23 @@ class AssessmentFlowWidget(QWidget):
         self.result_page.counselor_button.clicked.connect(self._talk_to_counselor)
         self.crisis_page.ticket_button.clicked.connect(self.request_crisis_ticket)
         self.crisis_page.done_button.clicked.connect(self.finish)
+        self.pick_page.mine_button.clicked.connect(self.flow.open_mine)
+        self.mine_privacy_page.pad.pressed.connect(self._type_digit)
+        self.mine_privacy_page.back_button.clicked.connect(self.flow.close_mine)
+        self.mine_privacy_page.continue_button.clicked.connect(self.show_mine)
+        self.mine_page.close_button.clicked.connect(self.flow.close_mine)
 
     # --- what the kiosk calls ---------------------------------------------------------------------------
 
-    def start(self, *, employee_no: str | None = None, ticket_id: int | None = None) -> None:
-        """A new person. ``employee_no`` only if the kiosk identified them (it enables 实名);
-        ``ticket_id``: their ticket of today, linked to a 实名 result."""
+    def start(
+        self, *, employee_no: str | None = None, ticket_id: int | None = None, proof: IdentityProof | None = None
+    ) -> None:
+        """A new person. ``employee_no`` only if the kiosk identified them (it enables 实名 and their
+        own earlier results); ``ticket_id``: their ticket of today, linked to a 实名 result; ``proof``:
+        how the kiosk identified them, so the earlier results need no digits (face, or a typed phone)."""
         self._drop_tasks()
         self.crisis_ticket_state = "offer"
-        self.flow.start(employee_no=employee_no, ticket_id=ticket_id)
+        self.flow.start(employee_no=employee_no, ticket_id=ticket_id, proof=proof)
         self._watch_touches(True)
         if not self.flow.scales:
             self.load_scales()
@@ -168,6 +199,7 @@ class AssessmentFlowWidget(QWidget):
         self.consent_page.relayout(portrait)
         self.item_page.relayout(portrait)
         self.crisis_page.relayout(portrait)
+        self.mine_privacy_page.relayout(portrait)
 
     def show_crisis_ticket(self, ticket: dict[str, Any]) -> None:
         """With ``issue_crisis_ticket = false`` the kiosk issues the ticket and hands it back here."""
@@ -217,6 +249,10 @@ class AssessmentFlowWidget(QWidget):
 
     def _on_step(self, step: Step) -> None:
         self.voice.stop()  # whatever was being read is about a screen that is gone
+        if step != Step.MINE:
+            self.mine_page.clear()  # the list leaves no trace in the widgets once closed
+        if step != Step.MINE_PRIVACY:
+            self._typed, self._mine_error = "", ""
         if step in (Step.SUBMITTING, Step.CRISIS):
             self._send_next()
         self._render()
@@ -234,7 +270,7 @@ class AssessmentFlowWidget(QWidget):
                 )
             self.stack.setCurrentWidget(self.message_page)
         elif step == Step.PICK:
-            self.pick_page.render(self.flow, language)
+            self.pick_page.render(self.flow, language, offer_mine=self.config.past_results)
             self.stack.setCurrentWidget(self.pick_page)
         elif step == Step.CONSENT:
             self.consent_page.render(self.flow, language)
@@ -259,6 +295,14 @@ class AssessmentFlowWidget(QWidget):
         elif step == Step.CRISIS:
             self.crisis_page.render(self.flow, language, self.config, ticket_state=self.crisis_ticket_state)
             self.stack.setCurrentWidget(self.crisis_page)
+        elif step == Step.MINE_PRIVACY:
+            self.mine_privacy_page.render(
+                self.flow, language, typed=self._typed, busy=self._mine_busy, error=self._mine_error
+            )
+            self.stack.setCurrentWidget(self.mine_privacy_page)
+        elif step == Step.MINE:
+            self.mine_page.render(self.flow, language, idle_seconds=self.config.mine_idle_seconds)
+            self.stack.setCurrentWidget(self.mine_page)
         else:
             self.message_page.show_message("")
             self.stack.setCurrentWidget(self.message_page)
@@ -279,6 +323,68 @@ class AssessmentFlowWidget(QWidget):
 
     def _talk_to_counselor(self) -> None:
         self.care_ticket_requested.emit()
+
+    # --- the person's own earlier results ---------------------------------------------------------------
+
+    def _type_digit(self, key: str) -> None:
+        if self.flow.step != Step.MINE_PRIVACY or self._mine_busy:
+            return
+        if key == "BACK":
+            self._typed = self._typed[:-1]
+        elif key == "CLEAR":
+            self._typed = ""
+        elif key.isdigit() and len(self._typed) < PASS_DIGITS:
+            self._typed += key
+        self._mine_error = ""
+        self._render()
+
+    def show_mine(self) -> None:
+        """继续 on the privacy screen: a pass if there is none yet (the digits, or the kiosk's proof),
+        then the list. Both calls run on a worker; nothing is written anywhere but memory."""
+        session = self.flow.session
+        employee_no = session.employee_no
+        if self.flow.step != Step.MINE_PRIVACY or self._mine_busy or not employee_no:
+            return
+        digits = self._typed
+        if self.flow.mine_needs_digits and len(digits) != PASS_DIGITS:
+            return
+        known, proof = session.identity_pass, session.proof
+
+        def fetch() -> tuple[str, list[dict[str, Any]]]:
+            identity_pass = known
+            if not identity_pass:
+                if proof is not None and proof.by_face:
+                    identity_pass = self.client.assessment_identity_pass(
+                        employee_no, match_id=proof.match_id, token=proof.match_token
+                    )
+                else:
+                    last4 = digits or (proof.phone_last4 if proof is not None else "")
+                    identity_pass = self.client.assessment_identity_pass(employee_no, phone_last4=last4)
+            return identity_pass, self.client.my_assessments(employee_no, identity_pass)
+
+        self._mine_busy, self._mine_error = True, ""
+        self._render()
+        self._task(fetch, self._mine_fetched, self._mine_failed)
+
+    def _mine_fetched(self, reply: tuple[str, list[dict[str, Any]]]) -> None:
+        self._mine_busy = False
+        self.flow.session.identity_pass = reply[0]
+        self.flow.mine_loaded(reply[1])
+
+    def _mine_failed(self, error: BaseException) -> None:
+        self._mine_busy = False
+        self._typed = ""
+        session = self.flow.session
+        if isinstance(error, ApiError):
+            if error.code == "not_identified":
+                session.identity_pass = ""  # expired: prove it again
+            if session.proof is not None and session.proof.by_face and error.status in (404, 409):
+                session.proof = None  # the face match has expired: the phone's digits instead
+            self._mine_error = error.message if self.language == "zh" else error.message_en or error.message
+        else:
+            log.warning("could not load the person's earlier results: %s", error)
+            self._mine_error = tr("mine_offline", self.language)
+        self._render()
 
     # --- handing in -------------------------------------------------------------------------------------
 
@@ -389,7 +495,12 @@ class AssessmentFlowWidget(QWidget):
         if step == Step.ENDED:
             self.idle_timer.stop()
             return
-        seconds = self.config.crisis_idle_seconds if step == Step.CRISIS else self.config.idle_seconds
+        if step == Step.CRISIS:
+            seconds = self.config.crisis_idle_seconds
+        elif step in (Step.MINE_PRIVACY, Step.MINE):
+            seconds = self.config.mine_idle_seconds  # someone's own results: closed soon after they walk away
+        else:
+            seconds = self.config.idle_seconds
         self.idle_timer.start(round(seconds * 1000))
 
     def idle_timeout(self) -> None:
@@ -423,11 +534,14 @@ class AssessmentFlowWidget(QWidget):
         self.tasks = []
         self._sending = False
         self._loading = False
+        self._mine_busy = False
         self.alert_retry_timer.stop()
 
     def _end(self) -> None:
         undelivered = self.flow.undelivered_crisis()
         self._drop_tasks()
+        self._typed, self._mine_error = "", ""
+        self.mine_page.clear()
         if undelivered:
             # The person is leaving (ticket taken, timed out, kiosk wiped) but the counselors have
             # not been told yet: the courier keeps trying after this session is gone.

@@ -1,15 +1,16 @@
 """心理自测: the self-assessment widget as one kiosk screen.
 
 The widget (``suqiu_kiosk.assessment``) keeps its own rules, pages and idle timer; this screen
-starts it for the visit, passes on 长辈模式 and the language, and turns its requests for a ticket
-into the kiosk's own issue-and-print path (``KioskWindow.assessment_ticket``).
+starts it for the visit (with how the person was identified, for their own earlier results),
+passes on 长辈模式 and the language, and turns its requests for a ticket into the kiosk's own
+issue-and-print path (``KioskWindow.assessment_ticket``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..assessment import AssessmentConfig, AssessmentFlowWidget
+from ..assessment import AssessmentConfig, AssessmentFlowWidget, IdentityProof
 from ..assessment.model import Step as AssessmentStep
 from ..theme import NORMAL_SCALE
 from .base import Screen
@@ -39,7 +40,21 @@ class AssessmentScreen(Screen):
             # A new person. Back here after a ticket could not be issued: same session, same screen.
             self._visit_id = visit.id
             self.widget.set_language(self.language)
-            self.widget.start(employee_no=visit.employee_no or None)
+            self.widget.start(employee_no=visit.employee_no or None, proof=self._proof())
+
+    def _proof(self) -> IdentityProof | None:
+        """How this visit's identification can be shown to the server again, for the person's own
+        earlier results: the face match they confirmed ("是"), or the phone number they typed. By 工号
+        alone there is none, and the widget asks for the phone's last four digits."""
+        visit = self.flow.visit
+        if not visit.employee_no:
+            return None
+        face = self.kiosk.face_screen.recognise if self.kiosk.face_screen is not None else None
+        if visit.identified_by == "face" and face is not None and face.match_id is not None and face.token:
+            return IdentityProof(match_id=face.match_id, match_token=face.token)
+        if visit.phone:
+            return IdentityProof(phone_last4=visit.phone[-4:])
+        return None
 
     def end(self) -> None:
         """The visit moved on (its ticket is on screen) or ended: forget the answers. A crisis

@@ -381,9 +381,25 @@ class SuqiuClient:
         """One result with its items (counselor; audited)."""
         return dict(self.get(f"/api/v1/assessments/{assessment_id}"))
 
-    def my_assessments(self, employee_no: str, ticket_id: int) -> list[dict[str, Any]]:
-        """At the kiosk, after identification: the person's own ``date, scale, scale_name, band_label``."""
-        return list(self.get(f"/api/v1/employees/{employee_no}/assessments/mine", ticket_id=ticket_id)["results"])
+    def assessment_identity_pass(
+        self,
+        employee_no: str,
+        *,
+        phone_last4: str | None = None,
+        match_id: int | None = None,
+        token: str | None = None,
+    ) -> str:
+        """At the kiosk: prove it is this person (phone's last four digits, or a face match they
+        confirmed here) for a short-lived pass to ``my_assessments``. Wrong digits: 403 ``identity_mismatch``."""
+        body: dict[str, Any] = {"phone_last4": phone_last4} if phone_last4 is not None else {}
+        if match_id is not None:
+            body = {"match_id": match_id, "token": token}
+        return str(self.post(f"/api/v1/employees/{employee_no}/assessments/mine/pass", body)["pass"])
+
+    def my_assessments(self, employee_no: str, identity_pass: str) -> list[dict[str, Any]]:
+        """At the kiosk, with the pass: the person's own ``date, scale, scale_name, band_label, note``."""
+        path = f"/api/v1/employees/{employee_no}/assessments/mine"
+        return list(self.request("GET", path, headers={"X-Identity-Pass": identity_pass})["results"])
 
     def crisis_alerts(self, *, only_open: bool = True) -> list[dict[str, Any]]:
         """Crisis alerts of the caller's center: ticket, times, who took it — never answers."""

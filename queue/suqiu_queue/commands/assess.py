@@ -1,7 +1,10 @@
-"""``suqiu assess list|score``: the scales, and scoring a paper questionnaire from the command line.
+"""``suqiu assess list|score|escalate``: the scales, scoring a paper questionnaire from the command
+line, and one crisis-escalation pass.
 
 Scoring needs no server and no database: the same definitions and the same pure scoring the
-server uses, so a counselor's paper entry and the kiosk always agree.
+server uses, so a counselor's paper entry and the kiosk always agree. ``escalate`` is what the
+server's own scheduler runs every 30 seconds (``crisis_escalation``); the command stays for sites
+that run the server with ``SUQIU_SCHEDULER=0`` and a cron job or systemd timer instead.
 """
 
 from __future__ import annotations
@@ -65,14 +68,15 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_escalate(args: argparse.Namespace) -> int:
-    """One pass of crisis-alert escalation, for cron or a systemd timer until a scheduler exists."""
-    from suqiu_queue.cli import _migrated_sessions
+    """One pass of crisis-alert escalation (the server's scheduler does this by itself)."""
+    from suqiu_queue.cli import _migrated_sessions, _settings
     from suqiu_queue.server.assessments.service import escalate_unacknowledged
     from suqiu_queue.server.db import utcnow
 
+    minutes = args.minutes if args.minutes is not None else _settings(args).crisis_escalation_minutes
     sessions = _migrated_sessions(args)
     with sessions() as session, session.begin():
-        escalated = escalate_unacknowledged(session, utcnow(), args.minutes)
+        escalated = escalate_unacknowledged(session, utcnow(), minutes)
     print(f"已上报 {len(escalated)} 条超时未接手的危机预警 (escalated {len(escalated)} unacknowledged crisis alerts)")
     return 0
 
@@ -96,5 +100,10 @@ def register(subparsers: Any) -> None:
     scoring.set_defaults(func=cmd_score)
 
     escalate = sub.add_parser("escalate", help="escalate crisis alerts nobody acknowledged to the supervisors")
-    escalate.add_argument("--minutes", type=float, default=5.0, help="how long an alert may stay unacknowledged")
+    escalate.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="how long an alert may stay unacknowledged (default: SUQIU_CRISIS_ESCALATION_MINUTES, 5)",
+    )
     escalate.set_defaults(func=cmd_escalate)

@@ -36,7 +36,10 @@ def create_app(
     *,
     engine: Engine | None = None,
     clock: Callable[[], datetime] = utcnow,
+    scheduler: bool = False,
 ) -> FastAPI:
+    """``scheduler=True`` (what ``suqiu server`` runs, see asgi.py) starts the background jobs unless
+    ``SUQIU_SCHEDULER`` is off; an app built in a test runs none unless asked."""
     settings = settings or Settings.load()
     engine = engine or make_engine(settings.database_url)
     broker_holder: dict[str, Broker] = {}
@@ -52,9 +55,18 @@ def create_app(
         broker.listeners.append(_clear_org_cache_on_change)
         broker_holder["broker"] = broker
         log.info("suqiu server %s on %s", __version__, engine.url.render_as_string(hide_password=True))
+        jobs = None
+        if scheduler and settings.scheduler:
+            from .scheduler.jobs import JOBS
+            from .scheduler.runner import from_app_state
+
+            jobs = from_app_state(app.state, JOBS)
+            jobs.start()
         try:
             yield
         finally:
+            if jobs is not None:
+                await asyncio.to_thread(jobs.stop)  # waits for a run in progress, off the event loop
             broker.stop()
 
     app = FastAPI(

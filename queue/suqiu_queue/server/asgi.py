@@ -2,4 +2,4 @@
 
 from .app import create_app
 
-app = create_app()
+app = create_app(scheduler=True)  # the background jobs, unless SUQIU_SCHEDULER=0

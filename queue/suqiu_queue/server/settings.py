@@ -30,6 +30,12 @@ class Settings:
     log_level: str = "info"
     # How many recent service durations feed the wait estimate.
     wait_sample_size: int = 30
+    # The in-server scheduler (server/scheduler/): on for `suqiu server`, `SUQIU_SCHEDULER=0` turns it off.
+    scheduler: bool = True
+    # Overrides of the scheduler's job intervals: "crisis_escalation=30,supervision=off" (seconds or off).
+    scheduler_jobs: str = ""
+    # A crisis alert nobody acknowledged for this long goes to the supervisors (危机预警上报).
+    crisis_escalation_minutes: float = 5.0
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:
@@ -52,8 +58,12 @@ class Settings:
                 raw = values[f.name]
                 if isinstance(current, Path):
                     raw = Path(str(raw))
+                elif isinstance(current, bool):  # before int: a bool is an int to isinstance
+                    raw = _flag(raw)
                 elif isinstance(current, int):
                     raw = int(str(raw))
+                elif isinstance(current, float):
+                    raw = float(str(raw))
                 setattr(settings, f.name, raw)
         if not settings.database_url:
             settings.database_url = f"sqlite:///{settings.data_dir / 'suqiu.db'}"
@@ -62,3 +72,15 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _flag(value: object) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case), or a TOML boolean."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a yes/no setting: {value!r}")

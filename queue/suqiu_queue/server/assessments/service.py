@@ -262,20 +262,38 @@ def result_out(session: Session, row: AssessmentResult, key: bytes) -> dict[str,
     }
 
 
+OWN_RESULTS_SHOWN = 20
+# Shown for a past result that raised a crisis, whatever its band: gentle, and no word for onlookers.
+CRISIS_PAST_NOTE_ZH = "如果现在仍觉得很难受，随时可以找心理老师聊聊，或拨打 12356。"
+
+
+def past_note(message_zh: str) -> str:
+    """A supportive line about a past result: the first sentence of the band's kind words, told about
+    that time ("您最近可能有些情绪低落，这很常见。" → "那段时间您可能有些情绪低落，这很常见。")."""
+    first = message_zh.split("。", 1)[0].strip()
+    if not first:
+        return ""
+    if first.startswith("您最近"):
+        first = "那段时间您" + first[len("您最近") :]
+    return first + "。"
+
+
 def own_results(session: Session, employee: Employee, timezone: Any) -> list[dict[str, Any]]:
-    """The employee's own history at the kiosk: which scale, when, and the band label only."""
-    rows = session.scalars(results_query(employee_id=employee.id, ticket_id=None)).all()
+    """The employee's own history at the kiosk: when, which scale, the band label and one kind line —
+    no answers, no scores. Anonymous results are linked to nobody, so they are never among them."""
+    query = results_query(employee_id=employee.id, ticket_id=None).limit(OWN_RESULTS_SHOWN)
     cat = catalog()
     out = []
-    for row in rows:
+    for row in session.scalars(query).all():
         scale = cat.scales.get(row.scale)
-        label = next((b.label.zh for b in scale.bands if b.code == row.band), None) if scale else None
+        band = next((b for b in scale.bands if b.code == row.band), None) if scale else None
         out.append(
             {
                 "date": row.created_at.astimezone(timezone).date().isoformat(),
                 "scale": row.scale,
                 "scale_name": scale.name.zh if scale else row.scale,
-                "band_label": label,
+                "band_label": band.label.zh if band else None,
+                "note": CRISIS_PAST_NOTE_ZH if row.crisis else past_note(band.message_zh if band else ""),
             }
         )
     return out

@@ -2,7 +2,8 @@
 
 Who sees what (PIPL: psychological data is sensitive personal information):
 * results and answers — counselors only, every read audited;
-* the employee — their own band labels and dates, at a kiosk, proven by today's ticket;
+* the employee — their own dates, band labels and a kind line, at a kiosk, with an identity
+  pass from that kiosk (工号 + phone digits, or a confirmed face match; selfview.py);
 * crisis alerts — counselors; supervisors see that alerts exist (never answers);
 * statistics — counselors, supervisors and admins, only for groups of at least 5 people.
 """
@@ -14,22 +15,23 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from suqiu_queue.domain.assessment import score
 from suqiu_queue.domain.enums import DeviceKind, Role
-from suqiu_queue.domain.errors import Conflict, Forbidden, Invalid, not_found
-from suqiu_queue.domain.hours import service_date
+from suqiu_queue.domain.errors import Conflict, Invalid, not_found
 
 from ..audit.service import record
 from ..context import Ctx, get_ctx
+from ..faces import config as face_config
+from ..faces.service import IdentityMismatch, confirmed_employee, verify_employee
 from ..org.models import Center, OrgUnit
 from ..people.service import employee_by_no
 from ..security import Principal, access, require_center
 from ..tickets.service import get_ticket
-from . import service
+from . import selfview, service
 from .models import AssessmentResult
 from .sealing import data_key
 
@@ -287,37 +289,98 @@ def read_result(
         return out
 
 
+class IdentityProofIn(BaseModel):
+    """工号 (in the path) + the phone's last four digits, or a face match confirmed at this kiosk."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
+    match_id: int | None = None
+    token: str | None = Field(default=None, min_length=16, max_length=64)
+
+    @model_validator(mode="after")
+    def one_way(self) -> IdentityProofIn:
+        by_face = self.match_id is not None and self.token is not None
+        if by_face == (self.phone_last4 is not None):
+            raise ValueError("give phone_last4, or match_id + token")
+        return self
+
+
+@router.post("/employees/{employee_no}/assessments/mine/pass")
+def identity_pass(
+    employee_no: str, body: IdentityProofIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(KIOSK)
+) -> dict[str, Any]:
+    """The person proves at this kiosk that they are this employee; the answer is a pass for
+    ``.../assessments/mine``, valid a few minutes, for this kiosk and this employee only."""
+    config = face_config.load(ctx.settings)
+    now = ctx.now()
+    mismatch: IdentityMismatch | None = None
+    reply: dict[str, Any] = {}
+    with ctx.tx() as session:
+        try:
+            if body.match_id is not None and body.token is not None:
+                employee = confirmed_employee(
+                    session, principal=principal, config=config, now=now, match_id=body.match_id, token=body.token
+                )
+                if employee.employee_no != employee_no:
+                    raise selfview.not_identified()
+                via = "face"
+            else:
+                employee = verify_employee(
+                    session,
+                    employee_no=employee_no,
+                    phone_last4=body.phone_last4 or "",
+                    actor=principal.actor,
+                    config=config,
+                )
+                via = "phone_digits"
+        except IdentityMismatch as exc:
+            mismatch = exc  # wrong digits: the failure (audited) commits, it counts towards the lock
+        else:
+            token, expires = selfview.issue(
+                ctx.request.app.state.signing_secret, device_id=principal.id, employee_id=employee.id, via=via, now=now
+            )
+            record(
+                session,
+                actor=principal.actor,
+                action="assessment.self_identify",
+                subject=f"employee:{employee.id}",
+                detail={"via": via},
+            )
+            reply = {"pass": token, "expires_at": expires.isoformat()}
+    if mismatch is not None:
+        raise mismatch
+    return reply
+
+
 @router.get("/employees/{employee_no}/assessments/mine")
 def my_results(
     employee_no: str,
-    ticket_id: int = Query(description="today's ticket of this employee, issued at this kiosk's center"),
+    x_identity_pass: Annotated[str, Header(min_length=8, max_length=1024, description="from .../mine/pass")],
     ctx: Ctx = Depends(get_ctx),
     principal: Principal = access(KIOSK),
 ) -> dict[str, Any]:
-    """The employee's own past results at the kiosk: scale, date and band label — nothing more.
+    """The employee's own past results at the kiosk: date, scale, band label and a kind line.
 
-    Typing a 工号 is not proof of being that person, so the kiosk must also name the ticket the
-    person was identified for today at this center.
+    Only with a pass from ``.../mine/pass``, issued to this kiosk for this employee a few minutes ago.
     """
     with ctx.tx() as session:
         employee = employee_by_no(session, employee_no)
-        ticket = get_ticket(session, ticket_id)
-        require_center(principal, ticket.center_id)
-        center = session.get(Center, ticket.center_id)
-        assert center is not None
-        if ticket.employee_id != employee.id or ticket.service_date != service_date(ctx.now(), center.timezone):
-            raise Forbidden(
-                "not_identified",
-                "请先核验身份并取号后再查看本人的测评记录",
-                "Identify and take today's ticket before viewing your own results",
-            )
-        out = service.own_results(session, employee, ZoneInfo(center.timezone))
+        checked = selfview.check(
+            ctx.request.app.state.signing_secret,
+            x_identity_pass,
+            device_id=principal.id,
+            employee_id=employee.id,
+            now=ctx.now(),
+        )
+        center = _center(session, principal.center_id)
+        out = service.own_results(session, employee, ZoneInfo(center.timezone if center else "Asia/Shanghai"))
         record(
             session,
             actor=principal.actor,
             action="assessment.self_read",
             subject=f"employee:{employee.id}",
-            detail={"ticket_id": ticket.id},
+            detail={"via": checked.via, "results": len(out)},
         )
         return {"employee_no": employee.employee_no, "results": out}
 
