@@ -1,11 +1,10 @@
 """``suqiu supervise`` (督办 sweep, its messages, the webhooks) and ``suqiu webhooks dead|replay``.
 
-Why a separate process and not a thread in the API server: the API runs as several uvicorn workers
-and replicas; a scheduler in each would race. ``suqiu supervise`` runs beside them — as a loop
-(``--every 60``, the systemd service in docs/cases.md) or once per timer tick (``--once``) — and
-takes the single-runner lock itself (PostgreSQL advisory lock / SQLite lease), so starting it on
-several machines is safe: one works, the others skip.
-"""
+The server runs the same sweep itself (server/scheduler, on by default). This command is for sites
+that turn the scheduler off (``SUQIU_SCHEDULER=0``) and prefer a separate process — as a loop
+(``--every 60``, the systemd service in docs/cases.md) or once per timer tick (``--once``). It takes
+the same single-runner lock (PostgreSQL advisory lock / SQLite lease) as the scheduler's job, so
+running both, or several of either, is safe: one works, the others skip."""
 
 from __future__ import annotations
 
