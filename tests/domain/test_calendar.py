@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from suqiu_assets.calendar import CalendarDataError, holiday_data
-from suqiu_queue.domain.calendar import BusinessHours, CalendarOutOfRange, WorkCalendar
+from suqiu_queue.domain.calendar import (
+    BusinessHours,
+    CalendarOutOfRange,
+    WorkCalendar,
+    computed,
+    statutory_days,
+    statutory_year,
+)
 from suqiu_queue.domain.errors import Invalid
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -364,6 +371,12 @@ def test_a_new_year_is_added_by_appending_its_notice() -> None:
     assert extended.last_year == 2027
     assert extended.is_working_day(d("2027-10-09")) is True
     assert extended.add_working_days(d("2026-12-31"), 1) == d("2027-01-01")  # no 元旦 in this test year
+    # The notice replaces the provisional 2027: its break, not the statutory guess; 2028 stays provisional.
+    assert sorted(extended.provisional) == [2028]
+    assert extended.is_working_day(d("2027-02-11")) is False
+    assert extended.lenient.is_working_day(d("2027-06-09")) is True and not extended.lenient.is_provisional(
+        d("2027-06-09")
+    )
 
 
 def test_the_asset_loader_checks_the_file_shape() -> None:
@@ -381,3 +394,143 @@ def test_the_asset_loader_checks_the_file_shape() -> None:
     ]:
         with pytest.raises(CalendarDataError, match=problem):
             holiday_data(text)
+
+
+# ----- provisional years (past the last notice) -----------------------------------------------------
+
+LENIENT = CAL.lenient
+# 除夕, 清明, 端午, 中秋 of the years the notices under the 2024 rules cover, read from those notices.
+NOTICE_LUNAR_DATES = {
+    2025: {"chuxi": d("2025-01-28"), "qingming": d("2025-04-04"), "duanwu": d("2025-05-31"), "zhongqiu": d("2025-10-06")},
+    2026: {"chuxi": d("2026-02-16"), "qingming": d("2026-04-05"), "duanwu": d("2026-06-19"), "zhongqiu": d("2026-09-25")},
+}  # fmt: skip
+
+
+def test_the_provisional_years_run_to_2028_and_only_when_allowed() -> None:
+    assert (CAL.strict, CAL.last_year, CAL.provisional_until) == (True, 2026, 2028)
+    assert sorted(CAL.provisional) == [2027, 2028] and all(y.provisional for y in CAL.provisional.values())
+    assert LENIENT.strict is False and LENIENT.lenient is LENIENT and LENIENT.official.strict is True
+    with pytest.raises(CalendarOutOfRange):  # the strict calendar keeps refusing, as before
+        CAL.is_working_day(d("2027-03-01"))
+    assert LENIENT.is_working_day(d("2027-03-01")) is True
+    assert LENIENT.is_provisional(d("2027-03-01")) and not LENIENT.is_provisional(d("2026-12-31"))
+    with pytest.raises(CalendarOutOfRange) as past:
+        LENIENT.is_working_day(d("2029-01-02"))
+    assert past.value.message.startswith("节假日数据只到 2026 年（暂定安排到 2028 年），请更新日历数据")
+    assert past.value.details["provisional_until"] == 2028
+    # A center's calendar keeps the provisional years and the strictness it was made from.
+    assert LENIENT.for_center(timezone="Asia/Urumqi").is_working_day(d("2027-02-08")) is False
+
+
+@pytest.mark.parametrize(
+    ("day", "working", "name"),
+    [
+        # 2027: 除夕 Friday 02-05; 正月初一 and 初二 fall on the weekend, made up Tuesday and Wednesday.
+        ("2027-02-04", True, None),
+        *[(f"2027-02-{n:02d}", False, "春节") for n in range(5, 11)],
+        ("2027-02-11", True, None),
+        ("2027-02-13", False, None),  # an ordinary Saturday: no 调休 without a notice
+        ("2027-04-05", False, "清明节"),
+        ("2027-05-03", False, "劳动节"),  # 05-01/02 are a weekend: made up on Monday and Tuesday
+        ("2027-05-04", False, "劳动节"),
+        ("2027-05-05", True, None),
+        ("2027-06-09", False, "端午节"),
+        ("2027-09-15", False, "中秋节"),
+        ("2027-10-01", False, "国庆节"),
+        ("2027-10-04", False, "国庆节"),  # 10-02/03 are a weekend
+        ("2027-10-05", False, "国庆节"),
+        ("2027-10-06", True, None),
+        # 2028: 元旦 is a Saturday (made up Monday 01-03); 中秋 falls on 国庆 (10-03), made up too.
+        ("2028-01-03", False, "元旦"),
+        ("2028-01-25", False, "春节"),
+        ("2028-01-29", False, None),
+        ("2028-01-31", True, None),
+        ("2028-05-29", False, "端午节"),  # 端午 is a Sunday
+        ("2028-10-03", False, "中秋节"),
+        ("2028-10-05", False, "国庆节"),
+        ("2028-10-06", True, None),
+    ],
+)
+def test_provisional_known_dates(day: str, working: bool, name: str | None) -> None:
+    assert LENIENT.is_working_day(d(day)) is working
+    assert LENIENT.holiday_name(d(day)) == name
+    assert LENIENT.makeup_for(d(day)) is None  # no make-up working weekends are ever guessed
+
+
+def test_the_statutory_rules_reproduce_each_notice_since_the_2024_revision() -> None:
+    """For the years a notice covers under the same rules, the provisional model has every statutory
+    day off and exactly as many working days as the notice: only where the 调休 puts them differs."""
+    for year, lunar in NOTICE_LUNAR_DATES.items():
+        model = WorkCalendar(years={year: statutory_year(year, rules="测试", source="test", **lunar)})
+        for day, _name in statutory_days(year, **lunar):
+            assert CAL.is_working_day(day) is False, (year, day)
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        assert sum(1 for _ in model.working_days(first, last)) == sum(1 for _ in CAL.working_days(first, last))
+    assert sum(1 for _ in LENIENT.working_days(date(2027, 1, 1), date(2027, 12, 31))) == 261 - 13  # 13 statutory days
+
+
+def test_computed_flags_results_that_needed_the_provisional_years() -> None:
+    assert computed(LENIENT, lambda cal: cal.add_working_days(d("2026-12-01"), 5)) == (d("2026-12-08"), False)
+    # 2027-01-01 is 元旦: Monday 12-28 + 5 working days is Tuesday 2027-01-05, a provisional answer.
+    assert computed(LENIENT, lambda cal: cal.add_working_days(d("2026-12-28"), 5)) == (d("2027-01-05"), True)
+    assert computed(CAL, lambda cal: cal.add_working_days(d("2026-12-28"), 5)) == (d("2027-01-05"), True)
+    with pytest.raises(CalendarOutOfRange):  # past the provisional years too: still the clear error
+        computed(LENIENT, lambda cal: cal.add_working_days(d("2028-12-20"), 20))
+    without = WorkCalendar.from_data({k: v for k, v in _raw().items() if k != "provisional"})
+    with pytest.raises(CalendarOutOfRange):
+        computed(without, lambda cal: cal.add_working_days(d("2026-12-28"), 5))
+
+
+def test_the_shipped_lunar_dates_agree_with_a_lunar_calendar_library() -> None:
+    """除夕, 清明, 端午 and 中秋 of every provisional year, and of the notice years as a control."""
+    lunar_python = pytest.importorskip("lunar_python")
+
+    def as_date(solar) -> date:  # type: ignore[no-untyped-def]
+        return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+    def library(year: int) -> dict[str, date]:
+        new_year = lunar_python.Lunar.fromYmd(year, 1, 1)
+        return {
+            "chuxi": as_date(new_year.next(-1).getSolar()),
+            "qingming": as_date(new_year.getJieQiTable()["清明"]),
+            "duanwu": as_date(lunar_python.Lunar.fromYmd(year, 5, 5).getSolar()),
+            "zhongqiu": as_date(lunar_python.Lunar.fromYmd(year, 8, 15).getSolar()),
+        }
+
+    shipped = {
+        y["year"]: {k: y[k] for k in ("chuxi", "qingming", "duanwu", "zhongqiu")}
+        for y in _raw()["provisional"]["years"]
+    }
+    assert sorted(shipped) == [2027, 2028]
+    for year, dates in {**NOTICE_LUNAR_DATES, **shipped}.items():
+        assert library(year) == dates, year
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda p: p["years"][0].update(duanwu=date(2027, 9, 9)), "implausible"),
+        (lambda p: p["years"].pop(0), "without a gap"),
+        (lambda p: p["years"].append(dict(p["years"][0])), "appears twice"),
+        (lambda p: p.update(rules=""), "missing rules"),
+        (lambda p: p["years"][0].update(chuxi="2027-02-31"), "not a valid date"),
+    ],
+)
+def test_malformed_provisional_data_is_refused(mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+    raw = _raw()
+    mutate(raw["provisional"])
+    with pytest.raises(Invalid, match=message):
+        WorkCalendar.from_data(raw)
+
+
+def test_the_asset_loader_checks_the_provisional_section() -> None:
+    base = "version: 1\nyears:\n  - {year: 2026, notice: n, source: s, holidays: [{name: 春节, first: 2026-02-15, last: 2026-02-23}]}\n"
+    assert holiday_data(base)["years"][0]["year"] == 2026  # a file without the section is fine
+    assert holiday_data()["provisional"]["years"][0]["year"] == 2027
+    for section, problem in [
+        ("provisional: {rules: r, source: s, years: [{year: 2027, chuxi: '2027-02-05'}]}", "unquoted ISO dates"),
+        ("provisional: {source: s, years: []}", "needs 'rules'"),
+        ("provisional: [2027]", "mapping with a list"),
+    ]:
+        with pytest.raises(CalendarDataError, match=problem):
+            holiday_data(base + section + "\n")

@@ -333,3 +333,57 @@ def test_the_asset_loader_refuses_a_file_missing_a_category_policy() -> None:
         sla_policies(raw)
     with pytest.raises(SlaDataError, match="version"):
         sla_policies({"version": 2, "policies": raw["policies"]})
+
+
+# ----- working days left, several instants at once ---------------------------------------------------
+
+
+def test_working_days_left_across_the_national_day_week_2026() -> None:
+    policy_3wd = POLICIES["policy_3wd"]
+    # Received Wednesday 09-30: 10-01..10-07 are off, 10-08, 10-09 and the make-up Saturday 10-10 count.
+    due = sla.due_at(policy_3wd, "answer", at("2026-09-30 10:00"), CAL)
+    assert due == at("2026-10-11 00:00")
+    left = {day: sla.working_days_left(due, at(day), CAL) for day in (
+        "2026-09-30 10:00",  # the day it arrives: the whole budget (today is not counted)
+        "2026-10-05 12:00",  # inside the holiday: nothing has been used
+        "2026-10-09 09:00",
+        "2026-10-10 23:59",  # the last day: 0, due by the end of today
+        "2026-10-11 00:00",  # Sunday, just overdue: -1 at once
+        "2026-10-12 09:00",  # Monday: one working day late
+        "2026-10-13 09:00",
+    )}  # fmt: skip
+    assert list(left.values()) == [3, 3, 1, 0, -1, -1, -2]
+    # Received Friday 09-18: the make-up Sunday 09-20 is the first of its three working days.
+    early = sla.due_at(policy_3wd, "answer", at("2026-09-18 10:00"), CAL)
+    assert early == at("2026-09-23 00:00")
+    assert [sla.working_days_left(early, at(t), CAL) for t in ("2026-09-19 10:00", "2026-09-20 18:00")] == [3, 2]
+
+
+def test_working_days_left_of_an_hour_deadline_and_without_one() -> None:
+    due = at("2026-11-25 10:00")
+    assert sla.working_days_left(due, at("2026-11-24 10:00"), CAL) == 1
+    assert sla.working_days_left(due, at("2026-11-25 09:00"), CAL) == 0
+    assert sla.working_days_left(due, at("2026-11-25 11:00"), CAL) == -1  # overdue the same day
+    assert sla.working_days_left(None, at("2026-11-25 11:00"), CAL) is None  # paused, or no deadline
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2026, 6, 30), timezones=st.just(SH)),
+    code=st.sampled_from(sorted(POLICIES)),
+    paused_hours=st.integers(min_value=0, max_value=72),
+)
+def test_instants_at_lands_on_each_share_of_the_budget(start: datetime, code: str, paused_hours: int) -> None:
+    policy = POLICIES[code]
+    pauses = (Pause("等待材料", start + timedelta(hours=5), start + timedelta(hours=5 + paused_hours)),)
+    pauses = pauses if paused_hours else ()
+    fractions = (1.5, 0.5, 1.0, 0.8)
+    for step in policy.steps:
+        together = sla.instants_at(policy, step, start, CAL, fractions, pauses)
+        assert together[2] == sla.due_at(policy, step, start, CAL, pauses)
+        for fraction, instant in zip(fractions, together, strict=True):
+            assert instant is not None
+            # Measured the other way round: at that instant, exactly that share of the budget is used.
+            state = sla.deadline(policy, step, start, CAL, instant, pauses)
+            assert state.elapsed == state.budget * fraction
+            assert sla.instant_at(policy, step, start, CAL, fraction, pauses) == instant

@@ -7,6 +7,8 @@ Keeping YAML out of the domain keeps the domain free of third-party imports.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from importlib import resources
 from typing import Any
@@ -15,6 +17,8 @@ import yaml
 
 HOLIDAYS_FILE = "cn_holidays.yaml"
 SUPPORTED_VERSION = 1
+# The dates a provisional year hangs on: 除夕, 清明 (a solar term), 端午, 中秋.
+LUNAR_KEYS = ("chuxi", "qingming", "duanwu", "zhongqiu")
 
 
 class CalendarDataError(ValueError):
@@ -22,7 +26,8 @@ class CalendarDataError(ValueError):
 
 
 def holiday_data(text: str | None = None) -> dict[str, Any]:
-    """The holiday file as a dict: ``{"version", "country", "years": [{year, notice, source, holidays, workdays}]}``.
+    """The holiday file as a dict: ``{"version", "country", "years": [{year, notice, source, holidays, workdays}],
+    "provisional": {rules, source, years: [{year, chuxi, qingming, duanwu, zhongqiu}]}}``.
 
     ``text`` lets a test or an admin tool check a candidate file before it replaces the shipped one.
     """
@@ -56,4 +61,30 @@ def holiday_data(text: str | None = None) -> dict[str, Any]:
                     raise CalendarDataError(
                         f"{HOLIDAYS_FILE}: {entry['year']}.{key} entry needs unquoted ISO dates {date_keys}: {item!r}"
                     )
+    _check_provisional(raw.get("provisional"))
     return raw
+
+
+def _check_provisional(section: Any) -> None:
+    """The ``provisional`` section (years after the last notice): its lunar dates must be real dates."""
+    if section is None:
+        return
+    if not isinstance(section, dict) or not isinstance(section.get("years"), list):
+        raise CalendarDataError(f"{HOLIDAYS_FILE}: 'provisional' must be a mapping with a list of 'years'")
+    for key in ("rules", "source"):
+        if not isinstance(section.get(key), str) or not section[key].strip():
+            raise CalendarDataError(f"{HOLIDAYS_FILE}: 'provisional' needs '{key}'")
+    for entry in section["years"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("year"), int):
+            raise CalendarDataError(f"{HOLIDAYS_FILE}: every provisional year needs an integer 'year': {entry!r}")
+        if not all(isinstance(entry.get(k), date) for k in LUNAR_KEYS):
+            raise CalendarDataError(
+                f"{HOLIDAYS_FILE}: provisional {entry['year']} needs unquoted ISO dates {LUNAR_KEYS}: {entry!r}"
+            )
+
+
+def fingerprint(raw: dict[str, Any] | None = None) -> str:
+    """A short stable hash of the holiday data: the server recomputes provisional deadlines when it changes."""
+    data = holiday_data() if raw is None else raw
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

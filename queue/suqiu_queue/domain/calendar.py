@@ -11,6 +11,12 @@ plain mapping so this module stays free of YAML). Dates outside the years the da
 :class:`CalendarOutOfRange` instead of silently guessing: an SLA clock that quietly treats next
 year's Spring Festival as working days would breach cases that are not late.
 
+Past the last notice, the data may also carry *provisional* years: the statutory holidays of
+《全国年节及纪念日放假办法》 (weekends off, a holiday on a weekend made up on the next working day)
+hung on the shipped lunar dates, without the notice's 调休. A calendar is *strict* by default and
+refuses them; ``calendar.lenient`` accepts them, and :func:`computed` tells a caller whether a
+result needed them (the server flags such deadlines ``due_provisional``).
+
 Counting conventions (the same as Chinese administrative and civil-procedure practice):
 
 * "within N working days" starts counting the day *after* the start day (期间开始的当日不计算在内);
@@ -20,11 +26,13 @@ Counting conventions (the same as Chinese administrative and civil-procedure pra
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Invalid, SuqiuError
@@ -37,15 +45,31 @@ MAX_HOLIDAY_SPAN_DAYS = 12
 REQUIRED_FESTIVALS = ("春节", "国庆")
 
 
+T = TypeVar("T")
+
+
 class CalendarOutOfRange(SuqiuError):
-    """A date the holiday data does not cover: the data needs its yearly update."""
+    """A date the holiday data does not cover: the data needs its yearly update.
+
+    ``last_year`` is the last year of the official notices; ``provisional_until`` the last
+    provisional year when the calendar was allowed to use them (None for a strict calendar).
+    """
 
     status = 503
 
-    def __init__(self, day: date, first_year: int, last_year: int) -> None:
+    def __init__(self, day: date, first_year: int, last_year: int, provisional_until: int | None = None) -> None:
         if day.year > last_year:
             message = f"节假日数据只到 {last_year} 年，请更新日历数据（无法计算 {day.isoformat()}）"
             message_en = f"Holiday data only goes up to {last_year}; please update the calendar data (cannot compute {day.isoformat()})"
+            if provisional_until is not None and provisional_until > last_year:
+                message = (
+                    f"节假日数据只到 {last_year} 年（暂定安排到 {provisional_until} 年），"
+                    f"请更新日历数据（无法计算 {day.isoformat()}）"
+                )
+                message_en = (
+                    f"Holiday data only goes up to {last_year} (provisionally {provisional_until}); "
+                    f"please update the calendar data (cannot compute {day.isoformat()})"
+                )
         else:
             message = f"节假日数据从 {first_year} 年开始，无法计算更早的日期（{day.isoformat()}）"
             message_en = f"Holiday data starts in {first_year}; cannot compute earlier dates ({day.isoformat()})"
@@ -53,11 +77,21 @@ class CalendarOutOfRange(SuqiuError):
             "calendar_out_of_range",
             message,
             message_en,
-            details={"date": day.isoformat(), "first_year": first_year, "last_year": last_year},
+            details={
+                "date": day.isoformat(),
+                "first_year": first_year,
+                "last_year": last_year,
+                "provisional_until": provisional_until,
+            },
         )
         self.day = day
         self.first_year = first_year
         self.last_year = last_year
+        self.provisional_until = provisional_until
+
+    @property
+    def past_the_notices(self) -> bool:
+        return self.day.year > self.last_year
 
 
 def _invalid_data(what_zh: str, what_en: str) -> Invalid:
@@ -94,6 +128,7 @@ class HolidayYear:
     source: str
     holidays: Mapping[date, str]  # date -> festival name (休息日, weekends inside the break included)
     workdays: Mapping[date, str]  # date -> the festival it pays for (调休上班, always a weekend day)
+    provisional: bool = False  # built from the statutory rules, not from a notice (see statutory_year)
 
 
 @dataclass(frozen=True)
@@ -160,9 +195,13 @@ class WorkCalendar:
     years: Mapping[int, HolidayYear]
     timezone: str = DEFAULT_TIMEZONE
     business_hours: BusinessHours = DEFAULT_BUSINESS_HOURS
+    # Years after the last notice, from the statutory rules (no 调休); used only when not strict.
+    provisional: Mapping[int, HolidayYear] = field(default_factory=dict)
+    strict: bool = True
     _holidays: Mapping[date, str] = field(init=False, repr=False, compare=False)
     _workdays: Mapping[date, str] = field(init=False, repr=False, compare=False)
     _tz: tzinfo = field(init=False, repr=False, compare=False)
+    _span: tuple[int, int] = field(init=False, repr=False, compare=False)  # (first, last) year covered
 
     def __post_init__(self) -> None:
         if not self.years:
@@ -173,14 +212,19 @@ class WorkCalendar:
             raise Invalid(
                 "invalid_timezone", f"无效的时区：{self.timezone}", f"Invalid time zone: {self.timezone}"
             ) from exc
+        if self.provisional and min(self.provisional) != max(self.years) + 1:
+            raise _invalid_data("暂定年份应紧接在最后一个通知年份之后", "provisional years must follow the last notice")
         holidays: dict[date, str] = {}
         workdays: dict[date, str] = {}
-        for entry in self.years.values():
+        for entry in (*self.years.values(), *self.provisional.values()):
             holidays.update(entry.holidays)
             workdays.update(entry.workdays)
         object.__setattr__(self, "_holidays", holidays)
         object.__setattr__(self, "_workdays", workdays)
         object.__setattr__(self, "_tz", tz)
+        # Checked on every day a deadline walks over: worked out once, not per call.
+        last = max(self.years) if self.strict else max(self.provisional, default=max(self.years))
+        object.__setattr__(self, "_span", (min(self.years), last))
 
     # ----- building -------------------------------------------------------------------------
 
@@ -210,7 +254,13 @@ class WorkCalendar:
                 f"缺少年份 {', '.join(map(str, missing))}", f"missing years {', '.join(map(str, missing))}"
             )
         _check_no_clash(years)
-        return cls(years={y: years[y] for y in ordered}, timezone=timezone, business_hours=business_hours)
+        provisional = _parse_provisional(raw.get("provisional"), after=ordered[-1])
+        return cls(
+            years={y: years[y] for y in ordered},
+            timezone=timezone,
+            business_hours=business_hours,
+            provisional=provisional,
+        )
 
     def for_center(self, *, timezone: str | None = None, business_hours: BusinessHours | None = None) -> WorkCalendar:
         """The same holidays with one center's time zone and office hours."""
@@ -228,18 +278,40 @@ class WorkCalendar:
 
     @property
     def last_year(self) -> int:
+        """The last year an official notice covers."""
         return max(self.years)
+
+    @property
+    def provisional_until(self) -> int:
+        """The last year the provisional data covers (``last_year`` when there is none)."""
+        return max(self.provisional, default=self.last_year)
+
+    @functools.cached_property
+    def lenient(self) -> WorkCalendar:
+        """This calendar, allowed to use the provisional years (built once, then kept)."""
+        return self if not self.strict else replace(self, strict=False)
+
+    @functools.cached_property
+    def official(self) -> WorkCalendar:
+        """This calendar, limited to the years of the official notices."""
+        return self if self.strict else replace(self, strict=True)
 
     @property
     def tz(self) -> tzinfo:
         return self._tz
 
     def covers(self, day: date) -> bool:
-        return self.first_year <= day.year <= self.last_year
+        first, last = self._span
+        return first <= day.year <= last
+
+    def is_provisional(self, moment: date | datetime) -> bool:
+        """Whether the day lies in a provisional year (its arrangement may still move)."""
+        return self.local_date(moment).year in self.provisional
 
     def _check_range(self, day: date) -> None:
         if not self.covers(day):
-            raise CalendarOutOfRange(day, self.first_year, self.last_year)
+            until = None if self.strict else self.provisional_until
+            raise CalendarOutOfRange(day, self.first_year, self.last_year, until)
 
     # ----- days -------------------------------------------------------------------------------
 
@@ -331,7 +403,16 @@ class WorkCalendar:
         if last < first:
             return -self.working_days_between(last, first)
         self._check_range(first)
-        return sum(1 for _ in self.working_days(first + timedelta(days=1), last))
+        if last > first:
+            self._check_range(last)
+        # Counted on the sorted working days of the whole range (lists show it for every row).
+        ordinals = self._working_ordinals
+        return bisect.bisect_right(ordinals, last.toordinal()) - bisect.bisect_right(ordinals, first.toordinal())
+
+    @functools.cached_property
+    def _working_ordinals(self) -> list[int]:
+        first, last = self._span
+        return [d.toordinal() for d in self.working_days(date(first, 1, 1), date(last, 12, 31))]
 
     # ----- business hours ---------------------------------------------------------------------
 
@@ -470,3 +551,128 @@ def _check_no_clash(years: Mapping[int, HolidayYear]) -> None:
         for day in entry.workdays:
             if day in seen_holidays:
                 raise _invalid_data(f"{day} 既是假期又是上班日", f"{day} is both a rest day and a working day")
+
+
+# ----- provisional years: the statutory holidays without a notice --------------------------------
+
+# 《全国年节及纪念日放假办法》 (2024 revision, from 2025): the days every citizen has off, in the order
+# of the year. Fixed dates are here; the lunar ones (除夕, 端午, 中秋) and the solar term 清明 come
+# from the shipped data, never from an algorithm run on the server.
+LUNAR_KEYS = ("chuxi", "qingming", "duanwu", "zhongqiu")
+# Where each can fall (a wider window than ever happens): a date outside it was typed wrong.
+_LUNAR_WINDOWS = {
+    "chuxi": ((1, 20), (2, 19)),
+    "qingming": ((4, 3), (4, 6)),
+    "duanwu": ((5, 26), (6, 26)),
+    "zhongqiu": ((9, 6), (10, 8)),
+}
+
+
+def statutory_days(year: int, *, chuxi: date, qingming: date, duanwu: date, zhongqiu: date) -> list[tuple[date, str]]:
+    """The 13 statutory holidays of ``year`` as (date, festival), in date order."""
+    days = [
+        (date(year, 1, 1), "元旦"),
+        *((chuxi + timedelta(days=i), "春节") for i in range(4)),  # 除夕 and 正月初一至初三
+        (qingming, "清明节"),
+        (date(year, 5, 1), "劳动节"),
+        (date(year, 5, 2), "劳动节"),
+        (duanwu, "端午节"),
+        (zhongqiu, "中秋节"),
+        *((date(year, 10, d), "国庆节") for d in (1, 2, 3)),
+    ]
+    return sorted(days, key=lambda item: item[0])
+
+
+def statutory_year(
+    year: int, *, chuxi: date, qingming: date, duanwu: date, zhongqiu: date, rules: str, source: str
+) -> HolidayYear:
+    """A provisional year from the statutory rules alone.
+
+    Every statutory holiday is a rest day. One that falls on a Saturday or Sunday, or on another
+    holiday (中秋 on 国庆, as in 2028), is made up on the next weekday that is not already off
+    (第六条: 适逢周六、周日，应当在工作日补假). No weekend becomes a working day: which ones do (调休)
+    is only known from the notice. So the year has as many working days as the notice will give it,
+    but they may sit a few days apart from where the notice puts them.
+    """
+    days = statutory_days(year, chuxi=chuxi, qingming=qingming, duanwu=duanwu, zhongqiu=zhongqiu)
+    holidays: dict[date, str] = {}
+    owed: list[tuple[date, str]] = []
+    for day, name in days:
+        if day.weekday() < 5 and day not in holidays:
+            holidays[day] = name
+        else:
+            holidays.setdefault(day, name)
+            owed.append((day, name))
+    for day, name in owed:
+        substitute = day + timedelta(days=1)
+        while substitute.weekday() >= 5 or substitute in holidays:
+            substitute += timedelta(days=1)
+        holidays[substitute] = name
+    return HolidayYear(
+        year=year,
+        notice=f"暂定：按{rules}推算（国务院办公厅当年通知发布前）",
+        source=source,
+        holidays=dict(sorted(holidays.items())),
+        workdays={},
+        provisional=True,
+    )
+
+
+def _parse_provisional(raw: Any, *, after: int) -> dict[int, HolidayYear]:
+    """The ``provisional`` section: years after ``after`` (the last notice) built by :func:`statutory_year`.
+
+    Years a notice already covers are skipped: the notice replaces the provisional year as soon as
+    it is added, so the section can stay as it is until the next release tidies it.
+    """
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise _invalid_data("provisional 应为映射", "provisional must be a mapping")
+    where = "暂定安排"
+    rules = _text(raw, "rules", where)
+    source = _text(raw, "source", where)
+    entries = raw.get("years")
+    if not isinstance(entries, Sequence) or isinstance(entries, str):
+        raise _invalid_data(f"{where} 缺少 years 列表", "provisional is missing its list of years")
+    years: dict[int, HolidayYear] = {}
+    for item in entries:
+        if not isinstance(item, Mapping):
+            raise _invalid_data(f"{where} 的年份条目应为映射", "a provisional year must be a mapping")
+        year = item.get("year")
+        if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+            raise _invalid_data(f"{where} 年份无效：{year!r}", f"invalid provisional year: {year!r}")
+        if year in years:
+            raise _invalid_data(f"{where} {year} 年重复出现", f"provisional year {year} appears twice")
+        dates: dict[str, date] = {}
+        for key in LUNAR_KEYS:
+            day = _as_date(item.get(key), f"{where} {year} {key}")
+            (m1, d1), (m2, d2) = _LUNAR_WINDOWS[key]
+            if not date(year, m1, d1) <= day <= date(year, m2, d2):
+                raise _invalid_data(
+                    f"{where} {year} 年的 {key} 不在合理范围内：{day}",
+                    f"provisional {year} {key} is implausible: {day}",
+                )
+            dates[key] = day
+        if year > after:
+            years[year] = statutory_year(year, rules=rules, source=source, **dates)
+    ordered = sorted(years)
+    if ordered and ordered != list(range(after + 1, ordered[-1] + 1)):
+        raise _invalid_data(
+            f"{where} 应从 {after + 1} 年起逐年连续", f"provisional years must run on from {after + 1} without a gap"
+        )
+    return {y: years[y] for y in ordered}
+
+
+def computed(calendar: WorkCalendar, compute: Callable[[WorkCalendar], T]) -> tuple[T, bool]:
+    """``compute`` on the official data; past it, on the provisional years. Returns (result, provisional).
+
+    A result is provisional exactly when the official data alone could not give it, so deadlines
+    that never reach past the last notice are never flagged. Dates before the data, or past the
+    provisional years too, still raise :class:`CalendarOutOfRange`.
+    """
+    try:
+        return compute(calendar.official), False
+    except CalendarOutOfRange as exc:
+        if not exc.past_the_notices or not calendar.provisional:
+            raise
+    return compute(calendar.lenient), True

@@ -18,7 +18,9 @@ allows (statutory petitions: once, by 30 days), and only with a written reason.
 
 Everything here is a pure function of its arguments: the server stores the start, the pauses and
 the extensions, and asks this module for the due time, the remaining budget and the fraction
-elapsed (for the 50 %/80 % supervision reminders).
+elapsed (for the 50 %/80 % supervision reminders), the instants of several fractions in one walk
+(``instants_at``, for the sweep), and the whole working days left before a due time
+(``working_days_left``, for people).
 """
 
 from __future__ import annotations
@@ -338,6 +340,8 @@ def extend(
 # ----- the clock ---------------------------------------------------------------------------------
 
 Span = tuple[datetime, datetime]
+ONE_DAY = timedelta(days=1)
+ONE_WEEK = timedelta(days=7)
 
 
 def _counting_spans(limit: StepLimit, start: datetime, calendar: WorkCalendar) -> Iterator[Span]:
@@ -351,13 +355,27 @@ def _counting_spans(limit: StepLimit, start: datetime, calendar: WorkCalendar) -
             at += chunk
     elif limit.unit is SlaUnit.BUSINESS_HOURS:
         yield from calendar.business_spans(start)
-    else:
-        # Day-counted periods start the day after the start day (期间开始的当日不计算在内).
-        day = calendar.local_date(start) + timedelta(days=1)
+    elif limit.unit is SlaUnit.CALENDAR_DAYS:
+        # Day-counted periods start the day after the start day (期间开始的当日不计算在内). Every
+        # day counts, so a week is one stretch (the walk is cheaper; the sums are the same).
+        day = calendar.local_date(start) + ONE_DAY
         while True:
-            if limit.unit is SlaUnit.CALENDAR_DAYS or calendar.is_working_day(day):
-                yield calendar.local_midnight(day), calendar.local_midnight(day + timedelta(days=1))
-            day += timedelta(days=1)
+            yield calendar.local_midnight(day), calendar.local_midnight(day + ONE_WEEK)
+            day += ONE_WEEK
+    else:
+        # Working days, from the day after the start day; consecutive working days are one stretch.
+        day = calendar.local_date(start) + ONE_DAY
+        while True:
+            if not calendar.is_working_day(day):  # raises past the data, as every single day would
+                day += ONE_DAY
+                continue
+            first = day
+            day += ONE_DAY
+            # Look ahead only as far as the data goes: a run is closed at the last covered day, so a
+            # deadline inside the data never fails for want of the next year.
+            while calendar.covers(day) and calendar.is_working_day(day):
+                day += ONE_DAY
+            yield calendar.local_midnight(first), calendar.local_midnight(day)
 
 
 def _without_pauses(spans: Iterator[Span], pauses: Sequence[Pause]) -> Iterator[Span]:
@@ -533,16 +551,64 @@ def instant_at(
     """When ``fraction`` of the step's budget will have run (0.5: the 50 % reminder; 1.0: the due
     time; above 1: that far past it). None while paused. Lets a scheduler store the next reminder
     instant instead of re-computing every open case's fraction on every sweep."""
-    if not fraction > 0:
-        raise Invalid("sla_fraction_invalid", "比例必须大于 0", f"The fraction must be above 0: {fraction}")
+    return instants_at(policy, step, start, calendar, (fraction,), pauses, extensions)[0]
+
+
+def instants_at(
+    policy: SlaPolicy,
+    step: SlaStep | str,
+    start: datetime,
+    calendar: WorkCalendar,
+    fractions: Sequence[float],
+    pauses: Sequence[Pause] = (),
+    extensions: Sequence[Extension] = (),
+) -> tuple[datetime | None, ...]:
+    """:func:`instant_at` for several fractions at once, in one walk over the calendar (the
+    supervision sweep needs every rung of the ladder and the due time of thousands of cases)."""
+    if not all(f > 0 for f in fractions):
+        raise Invalid("sla_fraction_invalid", "比例必须大于 0", f"The fractions must be above 0: {fractions}")
     limit = policy.limit(step)
     _require_aware(start, "开始时间")
     ordered = validate_pauses(pauses)
     _check_extensions(limit, step, extensions)
+    found: list[datetime | None] = [None] * len(fractions)
     if ordered and ordered[-1].is_open:
-        return None
+        return tuple(found)
     budget = _effective_budget(limit, start, calendar, ordered, len(extensions))
-    return _instant_after(limit, start, calendar, ordered, budget * fraction)
+    targets = sorted((budget * fraction, index) for index, fraction in enumerate(fractions))
+    spent = timedelta(0)
+    next_target = 0
+    for span_start, span_end in _walk(limit, start, calendar, ordered):
+        length = span_end - span_start
+        while next_target < len(targets) and spent + length >= targets[next_target][0]:
+            target, index = targets[next_target]
+            found[index] = span_start + (target - spent)
+            next_target += 1
+        if next_target == len(targets):
+            break
+        spent += length
+    return tuple(found)
+
+
+def working_days_left(due: datetime | None, now: datetime, calendar: WorkCalendar) -> int | None:
+    """Whole working days left until ``due``, for a person reading "剩余 N 个工作日"; None without a due time.
+
+    Today is not counted (as a period is counted from the day after its start): on the day a
+    3-working-day case arrives it has 3 left; on its last day, 0 ("今天到期"). Once ``due`` has
+    passed the value is negative: minus the working days after the due day up to today, and at
+    least -1 from the due instant on (a step due at 10:00 is overdue at 11:00 the same day).
+    Raises :class:`~.calendar.CalendarOutOfRange` when the days lie outside the calendar.
+    """
+    if due is None:
+        return None
+    _require_aware(due, "截止时间")
+    _require_aware(now, "当前时间")
+    # A due time at local midnight closes the day before ("10月10日 24:00").
+    due_day = calendar.local_date(due - timedelta(microseconds=1))
+    left = calendar.working_days_between(calendar.local_date(now), due_day)
+    if now >= due and left >= 0:
+        return -1
+    return left
 
 
 def remaining(

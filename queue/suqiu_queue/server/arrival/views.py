@@ -75,4 +75,4 @@ def hand_over(
         )
         session.flush()
         session.refresh(case)
-        return case_out(case, with_timeline=True)
+        return case_out(case, with_timeline=True, now=ctx.now())

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
-from ..org.models import Category
+from ..org.models import Category, Center
 
 
 class Case(Base):
@@ -89,6 +89,8 @@ class Case(Base):
     # The earliest due time of the steps still open; None when paused or nothing is open.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_step: Mapped[str | None] = mapped_column(String(16))
+    # The due time needed the provisional holiday years (no notice yet): it may move when one arrives.
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # 延期: [{"step", "reason", "at", "by"}] — each with its written reason.
     extensions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
@@ -107,6 +109,7 @@ class Case(Base):
     is_repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     category: Mapped[Category] = relationship()
+    center: Mapped[Center] = relationship()  # its time zone: the working-day calendar the case is counted in
     timeline: Mapped[list[CaseTimeline]] = relationship(
         back_populates="case", order_by="CaseTimeline.id", cascade="all, delete-orphan"
     )
@@ -224,3 +227,19 @@ class SlaPolicyRecord(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class CalendarState(Base):
+    """Which holiday data the stored deadlines were computed with (one row per data file).
+
+    When a release ships new data (next year's notice), the first supervision pass sees another
+    fingerprint and recomputes the deadlines that depended on the provisional years.
+    """
+
+    __tablename__ = "calendar_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    last_year: Mapped[int] = mapped_column(Integer)  # the last year of the official notices
+    provisional_until: Mapped[int] = mapped_column(Integer)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from suqiu_assets.calendar import holiday_data
+from suqiu_assets.calendar import fingerprint, holiday_data
 from suqiu_assets.sla import sla_policies
 from suqiu_queue.domain import sla
 from suqiu_queue.domain.calendar import WorkCalendar
@@ -30,9 +30,19 @@ def shipped_policies() -> dict[str, sla.SlaPolicy]:
 
 
 @functools.cache
+def calendar_fingerprint() -> str:
+    """The shipped holiday data's fingerprint (it changes with a release, never while running)."""
+    return fingerprint(holiday_data())
+
+
+@functools.cache
 def calendar_for(timezone: str) -> WorkCalendar:
-    """The working-day calendar in a center's time zone (holidays and make-up working days)."""
-    return WorkCalendar.from_data(holiday_data(), timezone=timezone)
+    """The working-day calendar in a center's time zone (holidays and make-up working days).
+
+    Lenient: past the last notice it may use the provisional years, and ``deadlines.CaseClock``
+    flags every result that needed them (``due_provisional``).
+    """
+    return WorkCalendar.from_data(holiday_data(), timezone=timezone).lenient
 
 
 def all_policies(session: Session) -> dict[str, sla.SlaPolicy]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from suqiu_queue.domain import sla
 from suqiu_queue.domain.enums import CASE_STATE_LABELS_ZH, CHANNEL_LABELS_ZH, CaseState, Channel, Role
-from suqiu_queue.domain.errors import Conflict, Invalid, not_found
+from suqiu_queue.domain.errors import Conflict, Invalid, SuqiuError, not_found
 from suqiu_queue.domain.hours import local_now
 from suqiu_queue.domain.lifecycle import (
     CASE_ACTION_LABELS_ZH,
@@ -36,6 +36,7 @@ from suqiu_queue.domain.numbering import format_case_reference
 from suqiu_queue.domain.similarity import most_similar
 
 from ..accounts.models import User
+from ..db import utcnow
 from ..events.models import Event
 from ..events.service import emit
 from ..org.models import Category, Center
@@ -1039,8 +1040,22 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def case_out(case: Case, *, with_timeline: bool = False) -> dict[str, Any]:
-    """The case as officers see it (cheap: no extra queries, for lists and histories)."""
+def working_days_left(case: Case, now: datetime) -> int | None:
+    """Whole working days until the current step's due time (see ``sla.working_days_left``); None
+    while paused, without a due time, or when the days lie outside the holiday data."""
+    if case.due_at is None or case.paused:
+        return None
+    try:
+        return sla.working_days_left(case.due_at, now, policies.calendar_for(case.center.timezone))
+    except SuqiuError:
+        return None
+
+
+def case_out(case: Case, *, with_timeline: bool = False, now: datetime | None = None) -> dict[str, Any]:
+    """The case as officers see it (cheap: no extra queries but its center's, for lists and histories).
+
+    ``now`` is the request's clock, for the working days left (the wall clock when not given).
+    """
     out: dict[str, Any] = {
         "id": case.id,
         "reference": case.reference,
@@ -1081,6 +1096,8 @@ def case_out(case: Case, *, with_timeline: bool = False) -> dict[str, Any]:
         "due_step": case.due_step,
         "due_step_label": sla.SLA_STEP_LABELS_ZH[sla.SlaStep(case.due_step)] if case.due_step else None,
         "paused": bool(case.paused),
+        "remaining_working_days": working_days_left(case, now or utcnow()),
+        "due_provisional": bool(case.due_provisional) and case.due_at is not None,
         "overdue_since": _iso(case.breached_at),
         "is_repeat": bool(case.is_repeat),
         "adoption_status": case.adoption_status,
@@ -1122,6 +1139,7 @@ TIMELINE_LABELS_ZH = {
     "adoption": "建议采纳情况",
     "visibility": "公开设置",
     "supervision": "督办",
+    "calendar": "时限重算",
     **{a.value: label for a, label in CASE_ACTION_LABELS_ZH.items()},
 }
 
@@ -1129,7 +1147,7 @@ TIMELINE_LABELS_ZH = {
 def case_detail(session: Session, case: Case, *, now: datetime) -> dict[str, Any]:
     """Everything the case view shows: the case, its clocks, pauses, 议事, repeats, publication."""
     session.refresh(case)
-    out = case_out(case, with_timeline=True)
+    out = case_out(case, with_timeline=True, now=now)
     clock = clock_of(session, case)
     steps = []
     if clock is not None:
@@ -1137,6 +1155,7 @@ def case_detail(session: Session, case: Case, *, now: datetime) -> dict[str, Any
             if step not in clock.policy.steps:
                 continue
             state = clock.deadline(step, now)
+            clock.due(step)  # whether the due time needs the provisional holiday years
             steps.append(
                 {
                     "step": step.value,
@@ -1144,6 +1163,7 @@ def case_detail(session: Session, case: Case, *, now: datetime) -> dict[str, Any
                     "limit": clock.policy.steps[step].label_zh,
                     "open": deadlines.step_open(case, step),
                     "due_at": _iso(getattr(case, deadlines.DUE_COLUMN[step])),
+                    "due_provisional": step in clock.provisional,
                     "fraction_elapsed": round(state.fraction_elapsed, 3) if state else None,
                     "overdue": bool(state and state.is_breached and deadlines.step_open(case, step)),
                     "extensions": [e for e in (case.extensions or []) if e.get("step") == step.value],

@@ -7,6 +7,7 @@ or routed to them; supervisors approve publications and see overdue lists; admin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -211,7 +212,7 @@ def list_cases(
             department=department,
             limit=limit,
         )
-        return {"items": [service.case_out(c) for c in cases]}
+        return {"items": [service.case_out(c, now=ctx.now()) for c in cases]}
 
 
 @router.get("/cases/overdue")
@@ -230,7 +231,7 @@ def overdue(
         cases = service.overdue_cases(session, center_id=found.id, now=now, department=department, limit=limit)
         items = []
         for case in cases:
-            item = service.case_out(case)
+            item = service.case_out(case, now=now)
             assert case.due_at is not None
             item["overdue_hours"] = round((now - case.due_at).total_seconds() / 3600, 1)
             items.append(item)
@@ -350,24 +351,49 @@ def save_policy(
 # --- one case ------------------------------------------------------------------------------------
 
 
+Audit = tuple[str, dict[str, Any] | None]  # (action, detail) of the audit row an endpoint writes
+
+
+def _case_action(
+    ctx: Ctx,
+    principal: Principal,
+    case_id: int,
+    change: Callable[..., Any] | None,
+    *args: Any,
+    check: Callable[[Case], None] | None = None,
+    audit: Audit | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """The shape of every endpoint on one case: load it (the caller must be allowed to act on it),
+    ``check`` it, apply ``change(session, case, *args, now=, actor=, **kwargs)``, write the audit
+    row, and answer with the case as the case view shows it — all in one transaction.
+
+    The request bodies name their fields as the service functions name their keyword arguments,
+    so most endpoints pass ``**body.model_dump()``."""
+    with ctx.tx() as session:
+        case = _case(session, case_id, principal)
+        if check is not None:
+            check(case)
+        if change is not None:
+            change(session, case, *args, now=ctx.now(), actor=principal.actor, **kwargs)
+        if audit is not None:
+            action, detail = audit
+            record(session, actor=principal.actor, action=action, subject=f"case:{case.id}", detail=detail)
+        return service.case_detail(session, case, now=ctx.now())
+
+
 @router.get("/cases/{case_id}")
 def read_case(
     case_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        record(session, actor=principal.actor, action="case.read", subject=f"case:{case.id}")
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, None, audit=("case.read", None))
 
 
 @router.post("/cases/{case_id}/notes", status_code=201)
 def add_note(
     case_id: int, body: NoteIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.add_note(session, case, now=ctx.now(), actor=principal.actor, note=body.note)
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.add_note, **body.model_dump())
 
 
 @router.post("/cases/{case_id}/route")
@@ -375,31 +401,13 @@ def route(
     case_id: int, body: RouteIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
     """分流 (and 转办 when routed again): departments, responsible person; several departments open a 议事."""
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.route(
-            session,
-            case,
-            now=ctx.now(),
-            actor=principal.actor,
-            config=_config(ctx),
-            departments=body.departments,
-            responsible=body.responsible,
-            assignee=body.assignee,
-            reason=body.reason,
-        )
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.route, config=_config(ctx), **body.model_dump())
 
 
-def _simple_action(
+def _lifecycle(
     ctx: Ctx, principal: Principal, case_id: int, action: CaseAction, reason: str | None, **data: Any
 ) -> dict[str, Any]:
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.act(
-            session, case, action, now=ctx.now(), actor=principal.actor, config=_config(ctx), reason=reason, **data
-        )
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.act, action, config=_config(ctx), reason=reason, **data)
 
 
 @router.post("/cases/{case_id}/start")
@@ -409,7 +417,7 @@ def start(
     ctx: Ctx = Depends(get_ctx),
     principal: Principal = access(*CASE_WORKERS),
 ) -> dict[str, Any]:
-    return _simple_action(ctx, principal, case_id, CaseAction.START, body.reason if body else None)
+    return _lifecycle(ctx, principal, case_id, CaseAction.START, body.reason if body else None)
 
 
 @router.post("/cases/{case_id}/answer")
@@ -417,16 +425,14 @@ def answer(
     case_id: int, body: AnswerIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
     """反馈: the reply to the employee; ``outcome="explained"`` when it cannot be solved (the explanation)."""
-    return _simple_action(
-        ctx, principal, case_id, CaseAction.ANSWER, body.reason, reply=body.reply, outcome=body.outcome
-    )
+    return _lifecycle(ctx, principal, case_id, CaseAction.ANSWER, body.reason, reply=body.reply, outcome=body.outcome)
 
 
 @router.post("/cases/{case_id}/reopen")
 def reopen(
     case_id: int, body: RequiredReasonIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
-    return _simple_action(ctx, principal, case_id, CaseAction.REOPEN, body.reason)
+    return _lifecycle(ctx, principal, case_id, CaseAction.REOPEN, body.reason)
 
 
 @router.post("/cases/{case_id}/escalate")
@@ -434,7 +440,7 @@ def escalate(
     case_id: int, body: RequiredReasonIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
     """提请民事民议: the unsatisfied employee's case goes to the review."""
-    return _simple_action(ctx, principal, case_id, CaseAction.ESCALATE, body.reason)
+    return _lifecycle(ctx, principal, case_id, CaseAction.ESCALATE, body.reason)
 
 
 @router.post("/cases/{case_id}/archive")
@@ -444,7 +450,7 @@ def archive(
     ctx: Ctx = Depends(get_ctx),
     principal: Principal = access(*CASE_WORKERS),
 ) -> dict[str, Any]:
-    return _simple_action(ctx, principal, case_id, CaseAction.ARCHIVE, body.reason if body else None)
+    return _lifecycle(ctx, principal, case_id, CaseAction.ARCHIVE, body.reason if body else None)
 
 
 @router.post("/cases/{case_id}/rate")
@@ -452,19 +458,7 @@ def rate(
     case_id: int, body: RateIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
     """评价 taken by an officer (回访 by phone, or at the counter)."""
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.rate(
-            session,
-            case,
-            now=ctx.now(),
-            actor=principal.actor,
-            config=_config(ctx),
-            score=body.score,
-            comment=body.comment,
-            channel=body.channel,
-        )
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.rate, config=_config(ctx), **body.model_dump())
 
 
 @router.post("/cases/{case_id}/pause")
@@ -472,18 +466,12 @@ def pause(
     case_id: int, body: RequiredReasonIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
     """Stop the clock with a recorded reason (e.g. 等待员工补交材料)."""
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.pause(session, case, now=ctx.now(), actor=principal.actor, config=_config(ctx), reason=body.reason)
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.pause, config=_config(ctx), reason=body.reason)
 
 
 @router.post("/cases/{case_id}/resume")
 def resume(case_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)) -> dict[str, Any]:
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.resume(session, case, now=ctx.now(), actor=principal.actor, config=_config(ctx))
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.resume, config=_config(ctx))
 
 
 @router.post("/cases/{case_id}/extend")
@@ -494,41 +482,22 @@ def extend(
     principal: Principal = access(Role.HANDLER, Role.LEGAL, Role.COUNSELOR, Role.SUPERVISOR, Role.ADMIN),
 ) -> dict[str, Any]:
     """延期 (e.g. a statutory petition's resolve step: once, by 30 days) with a written reason."""
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.extend(
-            session, case, now=ctx.now(), actor=principal.actor, config=_config(ctx), step=body.step, reason=body.reason
-        )
-        record(
-            session,
-            actor=principal.actor,
-            action="case.extend",
-            subject=f"case:{case.id}",
-            detail={"step": body.step},
-        )
-        return service.case_detail(session, case, now=ctx.now())
+    audit = ("case.extend", {"step": body.step})
+    return _case_action(ctx, principal, case_id, service.extend, config=_config(ctx), audit=audit, **body.model_dump())
 
 
 @router.post("/cases/{case_id}/deliberation/invite")
 def deliberation_invite(
     case_id: int, body: DepartmentsIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.invite(session, case, now=ctx.now(), actor=principal.actor, departments=body.departments)
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.invite, **body.model_dump())
 
 
 @router.post("/cases/{case_id}/deliberation/comments")
 def deliberation_comment(
     case_id: int, body: CommentIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.comment(
-            session, case, now=ctx.now(), actor=principal.actor, department=body.department, text=body.comment
-        )
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.comment, department=body.department, text=body.comment)
 
 
 @router.post("/cases/{case_id}/deliberation/sign-off")
@@ -536,18 +505,9 @@ def deliberation_sign_off(
     case_id: int, body: SignOffIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
     """会签: the department agrees (optionally with its last comment)."""
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.comment(
-            session,
-            case,
-            now=ctx.now(),
-            actor=principal.actor,
-            department=body.department,
-            text=body.comment or "",
-            sign_off=True,
-        )
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(
+        ctx, principal, case_id, service.comment, department=body.department, text=body.comment or "", sign_off=True
+    )
 
 
 @router.post("/cases/{case_id}/deliberation/decide")
@@ -555,18 +515,7 @@ def deliberation_decide(
     case_id: int, body: DecideIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
     """议事结论: recorded with every participant's sign-off; names the lead department."""
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.decide(
-            session,
-            case,
-            now=ctx.now(),
-            actor=principal.actor,
-            config=_config(ctx),
-            lead_department=body.lead_department,
-            conclusion=body.conclusion,
-        )
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.decide, config=_config(ctx), **body.model_dump())
 
 
 @router.post("/cases/{case_id}/showcase")
@@ -574,31 +523,15 @@ def request_showcase(
     case_id: int, body: ShowcaseIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
     """Propose an anonymised summary for the 案例专栏 (a supervisor approves it)."""
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.request_publication(
-            session, case, now=ctx.now(), actor=principal.actor, title=body.title, summary=body.summary
-        )
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.request_publication, **body.model_dump())
 
 
 @router.post("/cases/{case_id}/showcase/decision")
 def decide_showcase(
     case_id: int, body: ShowcaseDecisionIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*SUPERVISORS)
 ) -> dict[str, Any]:
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.decide_publication(
-            session, case, now=ctx.now(), actor=principal.actor, approve=body.approve, note=body.note
-        )
-        record(
-            session,
-            actor=principal.actor,
-            action="case.showcase_decision",
-            subject=f"case:{case.id}",
-            detail={"approved": body.approve},
-        )
-        return service.case_detail(session, case, now=ctx.now())
+    audit = ("case.showcase_decision", {"approved": body.approve})
+    return _case_action(ctx, principal, case_id, service.decide_publication, audit=audit, **body.model_dump())
 
 
 @router.put("/cases/{case_id}/adoption")
@@ -606,12 +539,7 @@ def adoption(
     case_id: int, body: AdoptionIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
     """合理化建议: adoption status (待评估/已采纳/部分采纳/未采纳/已实施) and the reward note."""
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
-        service.set_adoption(
-            session, case, now=ctx.now(), actor=principal.actor, status=body.status, reward_note=body.reward_note
-        )
-        return service.case_detail(session, case, now=ctx.now())
+    return _case_action(ctx, principal, case_id, service.set_adoption, **body.model_dump())
 
 
 @router.put("/cases/{case_id}/visibility")
@@ -619,11 +547,10 @@ def visibility(
     case_id: int, body: VisibilityIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*CASE_WORKERS)
 ) -> dict[str, Any]:
     """保密 (confidential) / 不公开 (private): either keeps the case off the public board."""
-    with ctx.tx() as session:
-        case = _case(session, case_id, principal)
+
+    def reception_keeps_confidentiality(case: Case) -> None:
         if principal.role == Role.RECEPTION and body.confidential is False and case.confidential:
             raise Forbidden("forbidden", "前台不能取消保密设置", "Reception cannot lift confidentiality")
-        service.set_visibility(
-            session, case, now=ctx.now(), actor=principal.actor, confidential=body.confidential, private=body.private
-        )
-        return service.case_detail(session, case, now=ctx.now())
+
+    check = reception_keeps_confidentiality
+    return _case_action(ctx, principal, case_id, service.set_visibility, check=check, **body.model_dump())

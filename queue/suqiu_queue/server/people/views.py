@@ -118,7 +118,7 @@ def history(
             {
                 "type": "case",
                 "at": c.created_at.isoformat(),
-                **case_out(c),
+                **case_out(c, now=ctx.now()),
                 "status_label": CASE_STATE_LABELS_ZH[CaseState(c.status)],
             }
             for c in cases

@@ -11,8 +11,14 @@ Recipients per rung: ``responsible`` is the case's assignee (without one, the wh
 front desk sees the in-app reminder); ``supervisor`` is the assignee's supervisor from the contacts
 (without one, the center's supervisors); ``leadership`` is the center's leaders from the contacts.
 
+A case that passed several rungs since the last pass (the night, or a runner that was down) gets
+the highest one only; the skipped ones are named in its timeline row and event. A pass reads the
+due cases as plain rows in batches and writes each batch's rows in bulk (``bulk.py``), so the first
+pass after a day without a runner stays within seconds on a million cases (docs/benchmarks.md).
+
 Everything runs from ``run_jobs`` under :func:`~.lock.single_runner`, so any number of servers or
-timers may call it: one runs, the others skip.
+timers may call it: one runs, the others skip. It first recomputes the provisional deadlines when
+the holiday data changed (``cases.calendar_update``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -28,7 +34,7 @@ from email.utils import formataddr, make_msgid
 from typing import Any
 
 import requests
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from suqiu_queue.domain import sla
@@ -47,13 +53,19 @@ from suqiu_queue.domain.supervision import (
 
 from ..accounts.models import User
 from ..cases import deadlines, policies
+from ..cases.calendar_update import CalendarUpdate, refresh_if_changed
 from ..cases.config import LoopConfig
-from ..cases.models import Case, CasePause
-from ..cases.service import add_timeline, is_urgent
-from ..events.service import emit, restrict_kind
+from ..cases.models import Case, CasePause, CaseTimeline
+from ..cases.service import is_urgent
+from ..db import utcnow
+from ..events.models import Event
+from ..events.service import restrict_kind
 from ..org.models import Category, Center
+from ..webhooks.models import WebhookEndpoint
 from ..webhooks.service import deliver_due as deliver_webhooks
 from ..webhooks.service import enqueue as enqueue_webhooks
+from ..webhooks.service import matches as webhook_matches
+from . import bulk
 from .lock import single_runner
 from .models import SupervisionContact, SupervisionNotification
 
@@ -64,7 +76,7 @@ REMINDER_EVENT = "supervision.reminder"
 restrict_kind(REMINDER_EVENT, [r.value for r in Role])
 
 JOBS_LOCK = "suqiu.jobs"
-SWEEP_BATCH = 500
+SWEEP_BATCH = 1000
 RETRY_FIRST = timedelta(minutes=1)
 
 
@@ -134,7 +146,7 @@ def format_due(due: datetime | None, timezone: str) -> str:
 
 @dataclass(frozen=True)
 class Alert:
-    case: Case
+    case: Any  # a row of SWEEP_COLUMNS (id, reference, status, assignee_id, ...)
     center: Center
     category: Category
     step: sla.SlaStep
@@ -181,12 +193,17 @@ class SweepResult:
     deferred: int = 0
     notifications: int = 0
     levels: dict[str, int] = field(default_factory=dict)
+    # Catch-up: cases that passed several rungs since the last pass (a runner was down, or the
+    # night held them back). Each got the highest rung only; the lower ones are named in its
+    # timeline row instead of being sent.
+    caught_up: int = 0
+    skipped_rungs: int = 0
 
 
 class _Directory:
     """Who is who for one batch of alerts, loaded in a few queries instead of several per alert."""
 
-    def __init__(self, session: Session, cases: list[Case]) -> None:
+    def __init__(self, session: Session, cases: Sequence[Any]) -> None:
         center_ids = {c.center_id for c in cases}
         # Contacts are officers' rows (hundreds, not millions): all of them, once.
         self.contacts = {c.user_id: c for c in session.scalars(select(SupervisionContact))}
@@ -202,7 +219,7 @@ class _Directory:
             if contact is not None and contact.leader:
                 self.leaders.setdefault(user.center_id or 0, []).append(user)
 
-    def recipients(self, case: Case, audiences: tuple[Audience, ...]) -> list[tuple[Audience, User | None]]:
+    def recipients(self, case: Any, audiences: tuple[Audience, ...]) -> list[tuple[Audience, User | None]]:
         """(audience, user) pairs; ``None`` user: the center's front desk (no assignee)."""
         found: list[tuple[Audience, User | None]] = []
         seen: set[int] = set()
@@ -229,170 +246,272 @@ class _Directory:
         return found
 
 
-def _fire(session: Session, alert: Alert, directory: _Directory, *, now: datetime, config: LoopConfig) -> int:
-    case = alert.case
-    recipients = directory.recipients(case, alert.rung.notify)
-    base = {
-        "case_id": case.id,
-        "center_id": case.center_id,
-        "step": alert.step.value,
-        "rung": alert.rung_number,
-        "level": alert.rung.level.value,
-        "created_at": now,
-    }
-    rows = []
-    for audience, user in recipients:
-        rows.append(
-            SupervisionNotification(
-                **base,
-                audience=audience.value if user else "center",
-                channel="inapp",
-                recipient_user_id=user.id if user else None,
-                subject=alert.headline,
-                status="sent",
-                attempts=1,
-                sent_at=now,
-            )
-        )
-        contact = directory.contacts.get(user.id) if user else None
-        if config.email is not None and contact is not None and contact.email:
+# What the sweep reads of a case: plain rows, not ORM objects (a catch-up handles thousands).
+_CASES = Case.__table__
+SWEEP_COLUMNS = (
+    _CASES.c.id,
+    _CASES.c.reference,
+    _CASES.c.center_id,
+    _CASES.c.category_id,
+    _CASES.c.status,
+    _CASES.c.sla_policy,
+    _CASES.c.alert_step,
+    _CASES.c.alert_fired,
+    _CASES.c.assignee_id,
+    _CASES.c.responsible,
+    _CASES.c.created_at,
+    _CASES.c.clock_start_at,
+    _CASES.c.responded_at,
+    _CASES.c.extensions,
+    _CASES.c.breached_at,
+    *(_CASES.c[column] for column in deadlines.DUE_COLUMN.values()),
+)
+
+
+class _Batch:
+    """One batch of due cases with everything their alerts need, and the rows the alerts write.
+
+    Rows are collected and written with one multi-row statement per table at the end of the batch
+    (executemany), instead of an ORM object and an INSERT round trip each.
+    """
+
+    def __init__(self, session: Session, cases: Sequence[Any], *, now: datetime, config: LoopConfig) -> None:
+        self.session = session
+        self.now = now
+        self.config = config
+        self.policies = policies.all_policies(session)
+        center_ids = {c.center_id for c in cases}
+        self.centers = {c.id: c for c in session.scalars(select(Center).where(Center.id.in_(center_ids)))}
+        self.categories = {c.id: c for c in session.scalars(select(Category))}
+        self.pauses: dict[int, list[CasePause]] = {}
+        query = select(CasePause).where(CasePause.case_id.in_([c.id for c in cases])).order_by(CasePause.start_at)
+        for pause in session.scalars(query):
+            self.pauses.setdefault(pause.case_id, []).append(pause)
+        self.directory = _Directory(session, cases)
+        self.notifications: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.timeline: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
+
+    def alert(self, alert: Alert, *, skipped: list[int]) -> int:
+        """The rows of one alert: in-app and outbox notifications, the event, the timeline row."""
+        case, config, now = alert.case, self.config, self.now
+        recipients = self.directory.recipients(case, alert.rung.notify)
+        base = {
+            "case_id": case.id,
+            "center_id": case.center_id,
+            "step": alert.step.value,
+            "rung": alert.rung_number,
+            "level": alert.rung.level.value,
+            "created_at": now,
+            "subject": alert.headline,
+            "address": "",
+            "body": "",
+            "recipient_user_id": None,
+            "next_attempt_at": None,
+            "sent_at": None,
+            "attempts": 0,
+        }
+        rows = []
+        for audience, user in recipients:
             rows.append(
-                SupervisionNotification(
-                    **base,
-                    audience=audience.value,
-                    channel="email",
-                    recipient_user_id=user.id if user else None,
-                    address=contact.email,
-                    subject=alert.headline,
-                    body=alert.email_body(),
-                    status="pending",
-                    next_attempt_at=now,
+                base
+                | {
+                    "audience": audience.value if user else "center",
+                    "channel": "inapp",
+                    "recipient_user_id": user.id if user else None,
+                    "status": "sent",
+                    "attempts": 1,
+                    "sent_at": now,
+                }
+            )
+            contact = self.directory.contacts.get(user.id) if user else None
+            if config.email is not None and user is not None and contact is not None and contact.email:
+                rows.append(
+                    base
+                    | {
+                        "audience": audience.value,
+                        "channel": "email",
+                        "recipient_user_id": user.id,
+                        "address": contact.email,
+                        "body": alert.email_body(),
+                        "status": "pending",
+                        "next_attempt_at": now,
+                    }
                 )
+        if config.wecom is not None and config.wecom.url_for(alert.center.code):
+            rows.append(
+                base
+                | {
+                    "audience": "group",
+                    "channel": "wecom",
+                    "address": alert.center.code,
+                    "body": alert.wecom_markdown(),
+                    "status": "pending",
+                    "next_attempt_at": now,
+                }
             )
-    if config.wecom is not None and config.wecom.url_for(alert.center.code):
-        rows.append(
-            SupervisionNotification(
-                **base,
-                audience="group",
-                channel="wecom",
-                address=alert.center.code,
-                subject=alert.headline,
-                body=alert.wecom_markdown(),
-                status="pending",
-                next_attempt_at=now,
-            )
-        )
-    session.add_all(rows)
-    user_ids = sorted({u.id for _a, u in recipients if u is not None})
-    payload = {
-        "case_id": case.id,
-        "reference": case.reference,
-        "category": alert.category.code,
-        "step": alert.step.value,
-        "level": alert.rung.level.value,
-        "rung": alert.rung_number,
-        "due_at": alert.due_at.isoformat() if alert.due_at else None,
-        "assignee_id": case.assignee_id,
-        "recipient_user_ids": user_ids,
-        "urgent": is_urgent(alert.category),
-    }
-    event = emit(session, REMINDER_EVENT, payload, center_id=case.center_id)
-    enqueue_webhooks(session, event, now=now)
-    add_timeline(
-        session,
-        case,
-        now=now,
-        actor="system:supervision",
-        kind="supervision",
-        note=alert.headline,
-        data={
+        self.notifications.extend(rows)
+        user_ids = sorted({u.id for _a, u in recipients if u is not None})
+        payload = {
+            "case_id": case.id,
+            "reference": case.reference,
+            "category": alert.category.code,
+            "step": alert.step.value,
+            "level": alert.rung.level.value,
+            "rung": alert.rung_number,
+            "due_at": alert.due_at.isoformat() if alert.due_at else None,
+            "assignee_id": case.assignee_id,
+            "recipient_user_ids": user_ids,
+            "urgent": is_urgent(alert.category),
+        }
+        if skipped:
+            payload["skipped_rungs"] = skipped
+        self.events.append({"kind": REMINDER_EVENT, "payload": payload, "center_id": case.center_id})
+        data: dict[str, Any] = {
             "level": alert.rung.level.value,
             "rung": alert.rung_number,
             "step": alert.step.value,
             "recipients": user_ids,
-        },
+        }
+        note = alert.headline
+        if skipped:
+            # The catch-up record: the rungs passed while nobody ran, named once instead of sent.
+            data["skipped_rungs"] = skipped
+            note += "（补发：期间未发送的较低级别提醒不再单独发送）"
+        self.timeline.append(
+            {
+                "case_id": case.id,
+                "at": now,
+                "actor": "system:supervision",
+                "kind": "supervision",
+                "note": note,
+                "from_status": None,
+                "to_status": None,
+                "data": data,
+            }
+        )
+        return len(rows)
+
+    def write(self) -> None:
+        """Everything the batch decided, in a handful of statements (same transaction)."""
+        bulk.update_ladders(self.session, self.updates)
+        bulk.insert_rows(self.session, SupervisionNotification.__table__, self.notifications)
+        bulk.insert_rows(self.session, CaseTimeline.__table__, self.timeline)
+        if self.events:
+            self._write_events()
+
+    def _write_events(self) -> None:
+        # PostgreSQL: the events table's trigger sends NOTIFY for each row at commit, as emit() does;
+        # SQLite's broker picks them up on its next poll (within a second).
+        created = utcnow()
+        rows = [event | {"created_at": created} for event in self.events]
+        if not _webhooks_want(self.session, REMINDER_EVENT):
+            bulk.insert_rows(self.session, Event.__table__, rows)
+            return
+        ids = self.session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows).all()
+        for event_id, row in zip(ids, rows, strict=True):
+            enqueue_webhooks(self.session, Event(id=event_id, **row), now=self.now)
+
+
+def _webhooks_want(session: Session, kind: str) -> bool:
+    """Whether any active webhook subscribes to ``kind`` (then the events' ids are needed for them)."""
+    subscriptions = session.scalars(select(WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True)))
+    return any(webhook_matches(list(events), kind) for events in subscriptions)
+
+
+def _due_cases(session: Session, now: datetime, batch: int) -> list[Any]:
+    query = (
+        select(*SWEEP_COLUMNS)
+        .where(_CASES.c.next_alert_at.is_not(None), _CASES.c.next_alert_at <= now)
+        .order_by(_CASES.c.next_alert_at, _CASES.c.id)
+        .limit(batch)
     )
-    return len(rows)
+    if session.get_bind().dialect.name == "postgresql":
+        # Another runner (there should be none: run_jobs holds the lock) or an officer's change
+        # holding a row: skip it now, it is still due at the next pass.
+        query = query.with_for_update(skip_locked=True, of=_CASES)
+    return list(session.execute(query).all())
+
+
+def _climb(case: Any, batch: _Batch, result: SweepResult) -> None:
+    """One case: which rungs it has reached, what (if anything) to send now, and its next moment."""
+    now, config, ladder = batch.now, batch.config, batch.config.ladder
+    result.checked += 1
+    update_row = {
+        "case_id": case.id,
+        "fired": case.alert_fired,
+        "next_at": None,
+        "breached": case.breached_at,
+        "at": now,
+    }
+    batch.updates.append(update_row)
+    policy = batch.policies.get(case.sla_policy or "")
+    if policy is None or case.alert_step is None:
+        return
+    center = batch.centers[case.center_id]
+    category = batch.categories[case.category_id]
+    step = sla.SlaStep(case.alert_step)
+    clock = deadlines.CaseClock(case, policy, policies.calendar_for(center.timezone), batch.pauses.get(case.id, []))
+    instant_of = deadlines.ladder_instants(clock, step, ladder)
+    count = reached(ladder, case.alert_fired, instant_of, now)
+    if count > case.alert_fired:
+        wait = send_after(now.astimezone(zone(center.timezone)), config.quiet_hours, urgent=is_urgent(category))
+        if wait is not None:
+            update_row["next_at"] = wait.astimezone(UTC)
+            result.deferred += 1
+            return
+        rung = ladder.rungs[count - 1]
+        alert = Alert(
+            case=case,
+            center=center,
+            category=category,
+            step=step,
+            step_limit=policy.steps[step].label_zh if step in policy.steps else "",
+            rung=rung,
+            rung_number=count,
+            due_at=getattr(case, deadlines.DUE_COLUMN[step]),
+            responsible=case.responsible or "",
+        )
+        # Only the highest rung reached is sent; the ones passed on the way are recorded with it.
+        skipped = list(range(case.alert_fired + 1, count))
+        result.notifications += batch.alert(alert, skipped=skipped)
+        result.fired += 1
+        result.levels[rung.level.value] = result.levels.get(rung.level.value, 0) + 1
+        if skipped:
+            result.caught_up += 1
+            result.skipped_rungs += len(skipped)
+        update_row["fired"] = count
+    due = instant_of(1.0)
+    if due is not None and due <= now and case.breached_at is None:
+        update_row["breached"] = due
+    update_row["next_at"] = next_rung_at(ladder, update_row["fired"], instant_of)
 
 
 def sweep(
     sessions: sessionmaker[Session], *, now: datetime, config: LoopConfig, batch: int = SWEEP_BATCH
 ) -> SweepResult:
-    """Climb the ladder for every case whose next rung has come. One transaction per batch."""
+    """Climb the ladder for every case whose next rung has come. One transaction per batch.
+
+    A case's notifications and its new ``alert_fired``/``next_alert_at`` commit together, so a pass
+    that is re-run (or a second runner) never sends a rung twice.
+    """
     result = SweepResult()
-    ladder = config.ladder
     for _round in range(10_000):  # bounded: each round moves every selected case's next_alert_at past now
         with sessions() as session, session.begin():
-            query = (
-                select(Case)
-                .where(Case.next_alert_at.is_not(None), Case.next_alert_at <= now)
-                .order_by(Case.next_alert_at, Case.id)
-                .limit(batch)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True, of=Case)
-            cases = list(session.scalars(query).all())
+            cases = _due_cases(session, now, batch)
             if not cases:
                 break
-            all_policies = policies.all_policies(session)
-            centers = {
-                c.id: c for c in session.scalars(select(Center).where(Center.id.in_({c.center_id for c in cases})))
-            }
-            categories = {c.id: c for c in session.scalars(select(Category))}
-            pauses: dict[int, list[CasePause]] = {}
-            for pause in session.scalars(
-                select(CasePause).where(CasePause.case_id.in_([c.id for c in cases])).order_by(CasePause.start_at)
-            ):
-                pauses.setdefault(pause.case_id, []).append(pause)
-            directory = _Directory(session, cases)
+            work = _Batch(session, cases, now=now, config=config)
             for case in cases:
-                result.checked += 1
-                center = centers[case.center_id]
-                category = categories[case.category_id]
-                policy = all_policies.get(case.sla_policy or "")
-                if policy is None or case.alert_step is None:
-                    case.next_alert_at = None
-                    continue
-                clock = deadlines.CaseClock(
-                    case, policy, policies.calendar_for(center.timezone), pauses.get(case.id, [])
-                )
-                step = sla.SlaStep(case.alert_step)
-
-                def instant_of(
-                    fraction: float, clock: deadlines.CaseClock = clock, step: sla.SlaStep = step
-                ) -> datetime | None:
-                    return clock.instant(step, fraction)
-
-                count = reached(ladder, case.alert_fired, instant_of, now)
-                if count > case.alert_fired:
-                    wait = send_after(
-                        now.astimezone(zone(center.timezone)), config.quiet_hours, urgent=is_urgent(category)
-                    )
-                    if wait is not None:
-                        case.next_alert_at = wait.astimezone(UTC)
-                        result.deferred += 1
-                        continue
-                    rung = ladder.rungs[count - 1]
-                    alert = Alert(
-                        case=case,
-                        center=center,
-                        category=category,
-                        step=step,
-                        step_limit=policy.steps[step].label_zh if step in policy.steps else "",
-                        rung=rung,
-                        rung_number=count,
-                        due_at=getattr(case, deadlines.DUE_COLUMN[step]),
-                        responsible=case.responsible or "",
-                    )
-                    with session.no_autoflush:  # everything is written in one flush at the end of the batch
-                        result.notifications += _fire(session, alert, directory, now=now, config=config)
-                    result.fired += 1
-                    result.levels[rung.level.value] = result.levels.get(rung.level.value, 0) + 1
-                    case.alert_fired = count
-                due = instant_of(1.0)
-                if due is not None and due <= now and case.breached_at is None:
-                    case.breached_at = due
-                case.next_alert_at = next_rung_at(ladder, case.alert_fired, instant_of)
+                _climb(case, work, result)
+            work.write()
+    if result.caught_up:
+        log.info(
+            "supervision catch-up: %d cases had passed several rungs; sent the highest only (%d lower ones skipped)",
+            result.caught_up,
+            result.skipped_rungs,
+        )
     return result
 
 
@@ -548,16 +667,21 @@ class JobsResult:
     webhooks_delivered: int = 0
     webhooks_retried: int = 0
     webhooks_dead: int = 0
+    calendar: CalendarUpdate | None = None
 
     def summary(self) -> str:
         if not self.ran:
             return "another runner holds the lock: skipped"
-        return (
+        text = (
             f"checked={self.sweep.checked} fired={self.sweep.fired} deferred={self.sweep.deferred} "
+            f"caught_up={self.sweep.caught_up} "
             f"messages_sent={self.outbox.sent} messages_retried={self.outbox.retried} "
             f"messages_failed={self.outbox.failed} webhooks_delivered={self.webhooks_delivered} "
             f"webhooks_retried={self.webhooks_retried} webhooks_dead={self.webhooks_dead}"
         )
+        if self.calendar is not None and self.calendar.changed:
+            text += f" calendar_recomputed={self.calendar.checked} calendar_moved={self.calendar.moved}"
+        return text
 
 
 def run_jobs(
@@ -569,12 +693,18 @@ def run_jobs(
     holder: str,
     http: requests.Session | None = None,
 ) -> JobsResult:
-    """Sweep, deliver the supervision messages, deliver the webhooks — by one runner at a time."""
+    """Sweep, deliver the supervision messages, deliver the webhooks — by one runner at a time.
+
+    First, if the shipped holiday data is not the one the stored deadlines were computed with (a
+    release brought next year's notice), the provisional deadlines are recomputed, so the sweep
+    climbs the ladder on the new ones.
+    """
     with single_runner(engine, name=JOBS_LOCK, holder=holder, now=now) as mine:
         if not mine:
             return JobsResult(ran=False)
         http = http or requests.Session()
         result = JobsResult(ran=True)
+        result.calendar = refresh_if_changed(sessions, now=now, config=config)
         result.sweep = sweep(sessions, now=now, config=config)
         result.outbox = deliver_notifications(sessions, now=now, config=config, http=http)
         hooks = deliver_webhooks(sessions, now=now, http=http)
