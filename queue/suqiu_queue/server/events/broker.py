@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -150,14 +151,20 @@ class Broker:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     while not self._stop.is_set():
-                        ids: list[int] = []
-                        for note in conn.notifies(timeout=0.5, stop_after=200):
-                            ids.extend(int(x) for x in note.payload.split(",") if x)
-                        if ids:
-                            self._fetch_and_deliver(ids)
+                        # Each notification is handled as it arrives (no batching delay); the
+                        # timeout only bounds how long a stop request waits.
+                        for note in conn.notifies(timeout=0.5):
+                            self._on_notification(note.payload)
             except Exception:
                 log.exception("LISTEN connection lost; reconnecting")
                 self._stop.wait(1.0)
+
+    def _on_notification(self, message: str) -> None:
+        """The trigger sends the event itself (migration events_0004), or its id when too large."""
+        if message.startswith("{"):
+            self._deliver([json.loads(message)])
+        else:
+            self._fetch_and_deliver([int(x) for x in message.split(",") if x])
 
     def _fetch_and_deliver(self, ids: list[int]) -> None:
         with self.factory() as session:

@@ -1,8 +1,8 @@
 """Writing events in the caller's transaction, and telling the broker after commit.
 
-``emit`` adds the row. On PostgreSQL a trigger on ``events`` (migration events_0003) calls
-``pg_notify('suqiu_events', '<id>')`` inside the same transaction, so the notification goes out
-exactly when the change becomes visible, to every server process — without a round trip of its
+``emit`` adds the row. On PostgreSQL a trigger on ``events`` (migrations events_0003/0004) calls
+``pg_notify('suqiu_events', <the event as JSON, or its id when too large>)`` inside the same
+transaction, so the notification goes out exactly when the change becomes visible, to every server process — without a round trip of its
 own. On SQLite an ``after_commit`` hook wakes this process's broker directly.
 """
 
