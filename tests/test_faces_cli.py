@@ -179,7 +179,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with make_sessionmaker(engine)() as session, session.begin():
         seed_world(session)
         employee = session.scalars(select(Employee).where(Employee.employee_no == "E1001")).one()
-        service.enrol_at_front_desk(
+        service.enrol(
             session,
             principal=Principal("user", 1, "reception", None),
             key=key,
@@ -189,6 +189,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             model="mobilefacenet_128:f055d9c9a4d826d1",
             embeddings=frames,
             text_version=CURRENT_VERSION,
+            at_front_desk=True,
         )
         context = _context("phq9", "1")
         session.add(

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from suqiu_queue.client import SuqiuClient
 
+from .case_form import CaseFormPanel
 from .deliberation import conclusion_blocker
 
 ACTION_LABELS = {
@@ -200,12 +201,8 @@ def deadline_text(case: dict[str, Any], now: datetime | None = None) -> tuple[st
     return (f"{label}时限 {format_due(due)} · {remaining}", level)
 
 
-class LifecyclePanel(QGroupBox):
-    """办理进度: step, time limit, and the allowed actions with their forms.
-
-    ``run(doing, fn, on_done, buttons)`` is the case view's runner wrapper: it shows "doing", disables
-    the buttons, and puts the server's Chinese message in the status line when the call is refused.
-    """
+class LifecyclePanel(CaseFormPanel):
+    """办理进度: step, time limit, and the allowed actions with their forms."""
 
     def __init__(
         self,
@@ -216,17 +213,9 @@ class LifecyclePanel(QGroupBox):
         departments: list[str],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("办理进度", parent)
+        super().__init__("办理进度", client, run, on_changed, say, parent)
         self.setObjectName("caseLifecycle")
-        self.client = client
-        self.run = run
-        self.on_changed = on_changed
-        self.say = say
-        self.case: dict[str, Any] | None = None
-        self.pending: str | None = None
         self.action_buttons: dict[str, QPushButton] = {}
-        # The case view closes the 议事 panel's form when one of these opens (one form at a time).
-        self.on_form_opened: Callable[[], None] = lambda: None
 
         self.step_label = QLabel()
         self.step_label.setObjectName("caseStep")
@@ -297,13 +286,8 @@ class LifecyclePanel(QGroupBox):
         self.submit = QPushButton("确定")
         self.submit.setObjectName("actionSubmit")
         self.submit.clicked.connect(self.submit_pending)
-        cancel = QPushButton("取消")
-        cancel.clicked.connect(self.cancel_form)
-        submit_row = QHBoxLayout()
-        submit_row.addStretch(1)
-        submit_row.addWidget(cancel)
-        submit_row.addWidget(self.submit)
-        self.rows: dict[str, QWidget] = {
+        submit_row = self._submit_row(self.submit)
+        self.rows = {
             "department": self.department,
             "person": self.person,
             "lead": self.lead,
@@ -329,9 +313,7 @@ class LifecyclePanel(QGroupBox):
             "step": "延期环节",
             "reason": "原因",
         }
-        for key, widget in self.rows.items():
-            self.form.addRow(labels[key], widget)
-        self.form.addRow(submit_row)
+        self._add_rows(labels, submit_row)
         self.form_box.setVisible(False)
 
         layout = QVBoxLayout(self)
@@ -426,9 +408,7 @@ class LifecyclePanel(QGroupBox):
             return
         self.pending = action
         self.on_form_opened()
-        fields = self._fields(action)
-        for key, widget in self.rows.items():
-            self.form.setRowVisible(widget, key in fields)
+        self._show_rows(self._fields(action))
         placeholders = {
             "route": "转办原因（已分流后再转需写明）",
             "pause": "例如：等待职工补交材料",
@@ -447,10 +427,6 @@ class LifecyclePanel(QGroupBox):
                 self.step.addItem(f"{step.get('label', '')}（{step.get('limit', '')}）", step["step"])
         self.form_box.setTitle(ACTION_LABELS.get(action, action))
         self.form_box.setVisible(True)
-
-    def cancel_form(self) -> None:
-        self.pending = None
-        self.form_box.setVisible(False)
 
     def _clear_inputs(self) -> None:
         self.department.setCurrentIndex(0)
@@ -532,10 +508,7 @@ class LifecyclePanel(QGroupBox):
         label = ACTION_LABELS.get(action, action)
 
         def done(case: dict[str, Any]) -> None:
-            self._clear_inputs()
-            self.cancel_form()
-            self.on_changed(case)
-            self.say(f"{label}：已完成，当前“{case.get('status_label', '')}”", "ok")
+            self._sent(case, f"{label}：已完成，当前“{case.get('status_label', '')}”")
 
         self.run(f"正在{label}…", call, done, buttons=[self.submit, self.actions_box])
 

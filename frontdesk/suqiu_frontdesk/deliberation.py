@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
 
 from suqiu_queue.client import SuqiuClient
 
+from .case_form import CaseFormPanel
+
 SIGNED_COLOUR = "#1b7f3b"
 PENDING_COLOUR = "#a15c00"
 CHECKBOX_COLUMNS = 5
@@ -125,12 +127,8 @@ def split_departments(text: str) -> list[str]:
 # -- the panel -----------------------------------------------------------------------------------------
 
 
-class DeliberationPanel(QGroupBox):
-    """多部门议事: the participants with their 意见 and 会签 state, and the three forms.
-
-    ``run(doing, fn, on_done, buttons=...)`` is the case view's runner wrapper (disables the buttons,
-    shows the server's Chinese message on refusal and leaves the form as it was).
-    """
+class DeliberationPanel(CaseFormPanel):
+    """多部门议事: the participants with their 意见 and 会签 state, and the three forms."""
 
     def __init__(
         self,
@@ -141,19 +139,11 @@ class DeliberationPanel(QGroupBox):
         departments: list[str],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("多部门议事", parent)
+        super().__init__("多部门议事", client, run, on_changed, say, parent)
         self.setObjectName("caseDeliberation")
-        self.client = client
-        self.run = run
-        self.on_changed = on_changed
-        self.say = say
         self.known_departments = list(departments)
-        self.case: dict[str, Any] | None = None
-        self.pending: str | None = None
         self.prepared: str | None = None  # the form whose choices are filled in (and maybe typed into)
         self.prefilled = ""  # the saved 意见 put into the comment box, so it is not mistaken for typing
-        # The case view closes the lifecycle panel's form when one of these opens.
-        self.on_form_opened: Callable[[], None] = lambda: None
 
         self.summary = QLabel()
         self.summary.setObjectName("deliberationSummary")
@@ -249,15 +239,9 @@ class DeliberationPanel(QGroupBox):
         self.save_comment = QPushButton("只保存意见，暂不签署")
         self.save_comment.setObjectName("deliberationSaveComment")
         self.save_comment.clicked.connect(self.submit_comment_only)
-        cancel = QPushButton("取消")
-        cancel.clicked.connect(self.cancel_form)
-        submit_row = QHBoxLayout()
-        submit_row.addStretch(1)
-        submit_row.addWidget(cancel)
-        submit_row.addWidget(self.save_comment)
-        submit_row.addWidget(self.submit)
+        submit_row = self._submit_row(self.save_comment, self.submit)
 
-        self.rows: dict[str, QWidget] = {
+        self.rows = {
             "departments": self.department_grid_box,
             "other": self.other_departments,
             "responsible": self.responsible,
@@ -273,9 +257,7 @@ class DeliberationPanel(QGroupBox):
             "sign_department": "签署部门",
             "comment": "部门意见",
         }
-        for key, widget in self.rows.items():
-            self.form.addRow(labels[key], widget)
-        self.form.addRow(submit_row)
+        self._add_rows(labels, submit_row)
         return box
 
     # -- drawing -------------------------------------------------------------------------------------
@@ -353,8 +335,7 @@ class DeliberationPanel(QGroupBox):
             "invite": ["departments", "other"],
             "sign": ["sign_department", "comment"],
         }[form]
-        for key, widget in self.rows.items():
-            self.form.setRowVisible(widget, key in fields)
+        self._show_rows(fields)
         self.save_comment.setVisible(form == "sign")
         self.submit.setText({"start": "发起议事", "invite": "邀请", "sign": "签署"}[form])
         self.form_box.setTitle(FORM_TITLES[form])
@@ -433,11 +414,6 @@ class DeliberationPanel(QGroupBox):
         ticked = [name for name, box in self.department_checks.items() if box.isChecked() and box.isEnabled()]
         return list(dict.fromkeys([*ticked, *split_departments(self.other_departments.text())]))
 
-    def cancel_form(self) -> None:
-        """Hide the form; what was typed stays until it has been sent (or another form is opened)."""
-        self.pending = None
-        self.form_box.setVisible(False)
-
     def _clear_inputs(self) -> None:
         for box in self.department_checks.values():
             if box.isEnabled():
@@ -511,10 +487,7 @@ class DeliberationPanel(QGroupBox):
 
     def _send(self, doing: str, call: Callable[[], dict[str, Any]], done_text: str) -> None:
         def done(case: dict[str, Any]) -> None:
-            self._clear_inputs()
-            self.prepared = None
-            self.cancel_form()
-            self.on_changed(case)
-            self.say(done_text, "ok")
+            self.prepared = None  # the next form opened fills its choices afresh
+            self._sent(case, done_text)
 
         self.run(doing, call, done, buttons=[self.submit, self.save_comment, self.buttons_box])

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -25,39 +24,23 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/, for support
 sys.path.insert(0, str(HERE))  # the front desk's screenshot helpers
 
-from screenshots import grab, pause, seed, wait  # noqa: E402
-from support import ServerProcess  # noqa: E402
+from screenshots import demo, grab, open_desk, pause, wait  # noqa: E402
 
 EMPLOYEE = "100077"
 SUMMARY = "【作风建设】二车间倒班表调整后，连续上夜班超过七天，身体吃不消，希望恢复原来的排班并安排补休"
 
 
 def main() -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from suqiu_frontdesk.app import FrontDesk
-    from suqiu_frontdesk.login import build_session, fetch_login
-    from suqiu_frontdesk.style import apply_app_font, load_theme
-    from suqiu_frontdesk.workers import Runner
+    from suqiu_frontdesk.login import fetch_login
     from suqiu_queue.client import SuqiuClient
     from suqiu_queue.server.seed import DEMO_PASSWORD
 
-    workdir = Path(tempfile.mkdtemp(prefix="suqiu-deliberation-shots-"))
-    url = f"sqlite:///{workdir / 'demo.db'}"
-    seed(url)
-    app = QApplication([])
-    apply_app_font(app)
-    load_theme(app)
-    with ServerProcess(url) as server:
-        other = SuqiuClient(server.url)  # the supervisor's PC, and the departments' officers
+    with demo("suqiu-deliberation-shots-") as shots:
+        app = shots.app
+        other = SuqiuClient(shots.server.url)  # the supervisor's PC, and the departments' officers
         other.login("supervisor", DEMO_PASSWORD)
-        client = SuqiuClient(server.url)
-        logged_in = fetch_login(client, "reception", DEMO_PASSWORD)
-        session = build_session(client, logged_in, logged_in.centers[0], 1)
-        desk = FrontDesk(client, Runner(), session)
-        desk.window.resize(1920, 1080)
-        desk.window.show()
-        desk.start()
+        client = SuqiuClient(shots.server.url)
+        desk = open_desk(client, fetch_login(client, "reception", DEMO_PASSWORD))
         wait(app, lambda: desk.model.connected)
 
         case = other.open_case(center="HQ", category="opinion", summary=SUMMARY, employee_no=EMPLOYEE)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -21,8 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/, for support
 sys.path.insert(0, str(HERE))  # the front desk's screenshot helpers
 
-from screenshots import grab, grab_with_popup, pause, seed, wait  # noqa: E402
-from support import ServerProcess  # noqa: E402
+from screenshots import demo, grab, grab_with_popup, open_desk, pause, wait  # noqa: E402
 from test_face_withdrawal import MODEL, frames  # noqa: E402
 
 NOTE = "想问退休前补缴公积金怎么办理"  # the visitor in screenshots.TODAY who will have a face template
@@ -48,34 +46,19 @@ def visitor(url: str) -> tuple[int, str]:
 
 
 def main() -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from suqiu_frontdesk.app import FrontDesk
-    from suqiu_frontdesk.login import build_session, fetch_login
-    from suqiu_frontdesk.style import apply_app_font, load_theme
-    from suqiu_frontdesk.workers import Runner
+    from suqiu_frontdesk.login import fetch_login
     from suqiu_queue.client import SuqiuClient
     from suqiu_queue.server.seed import DEMO_PASSWORD
 
-    workdir = Path(tempfile.mkdtemp(prefix="suqiu-face-shots-"))
-    url = f"sqlite:///{workdir / 'demo.db'}"
-    seed(url)
-    app = QApplication([])
-    apply_app_font(app)
-    load_theme(app)
-    with ServerProcess(url) as server:
-        client = SuqiuClient(server.url)
+    with demo("suqiu-face-shots-") as shots:
+        app = shots.app
+        client = SuqiuClient(shots.server.url)
         logged_in = fetch_login(client, "reception", DEMO_PASSWORD)
-        center = logged_in.centers[0]
-        ticket_id, employee_no = visitor(url)
+        ticket_id, employee_no = visitor(shots.url)
         version = client.face_consent_text()["version"]
         client.face_enrol_at_desk(employee_no=employee_no, consent_version=version, model=MODEL, embeddings=frames(7))
 
-        session = build_session(client, logged_in, center, 1)
-        desk = FrontDesk(client, Runner(), session)
-        desk.window.resize(1920, 1080)
-        desk.window.show()
-        desk.start()
+        desk = open_desk(client, logged_in)
         states = desk.controller.faces.states
         wait(app, lambda: desk.model.connected and desk.model.card(ticket_id) is not None)
         desk.controller.call_ticket(ticket_id)

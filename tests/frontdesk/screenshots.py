@@ -14,8 +14,12 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for support
@@ -102,6 +106,48 @@ def seed(url: str) -> dict[str, str]:
     return keys
 
 
+@dataclass
+class Demo:
+    app: Any  # the QApplication
+    server: ServerProcess
+    url: str
+    workdir: Path
+    keys: dict[str, str]  # the demo devices' keys (``seed``)
+
+
+@contextmanager
+def demo(prefix: str) -> Iterator[Demo]:
+    """The demo morning (``seed``) in a fresh SQLite file, the Qt application in the front desk's
+    font and theme, and a real server on the file."""
+    from PySide6.QtWidgets import QApplication
+
+    from suqiu_frontdesk.style import apply_app_font, load_theme
+
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    url = f"sqlite:///{workdir / 'demo.db'}"
+    keys = seed(url)
+    app = QApplication([])
+    apply_app_font(app)
+    load_theme(app)
+    with ServerProcess(url) as server:
+        yield Demo(app, server, url, workdir, keys)
+
+
+def open_desk(client, logged_in, counter: int = 1, runner=None):  # type: ignore[no-untyped-def]
+    """The started front desk of ``logged_in`` (``fetch_login``) at ``counter`` of their first center,
+    its window shown at 1920×1080."""
+    from suqiu_frontdesk.app import FrontDesk
+    from suqiu_frontdesk.login import build_session
+    from suqiu_frontdesk.workers import Runner
+
+    session = build_session(client, logged_in, logged_in.centers[0], counter)
+    desk = FrontDesk(client, runner or Runner(), session)
+    desk.window.resize(1920, 1080)
+    desk.window.show()
+    desk.start()
+    return desk
+
+
 def grab(widget, name: str) -> Path:  # type: ignore[no-untyped-def]
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / name
@@ -146,23 +192,15 @@ def wait(app, condition, seconds: float = 10.0) -> None:  # type: ignore[no-unty
 
 def main() -> int:
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
-    from suqiu_frontdesk.app import FrontDesk
-    from suqiu_frontdesk.login import LoginDialog, build_session, fetch_login
-    from suqiu_frontdesk.style import apply_app_font, load_theme
+    from suqiu_frontdesk.login import LoginDialog, fetch_login
     from suqiu_frontdesk.workers import Runner
     from suqiu_queue.client import SuqiuClient
     from suqiu_queue.server.seed import DEMO_PASSWORD
 
-    workdir = Path(tempfile.mkdtemp(prefix="suqiu-shots-"))
-    url = f"sqlite:///{workdir / 'demo.db'}"
-    keys = seed(url)
-    app = QApplication([])
-    apply_app_font(app)
-    load_theme(app)
-    with ServerProcess(url) as server:
-        settings = QSettings(str(workdir / "frontdesk.ini"), QSettings.Format.IniFormat)
+    with demo("suqiu-shots-") as shots:
+        app, server, keys = shots.app, shots.server, shots.keys
+        settings = QSettings(str(shots.workdir / "frontdesk.ini"), QSettings.Format.IniFormat)
         runner = Runner()
         login = LoginDialog(SuqiuClient(server.url), runner, settings, username="reception")
         login.resize(560, 330)
@@ -172,12 +210,7 @@ def main() -> int:
         login.close()
 
         client = SuqiuClient(server.url)
-        logged_in = fetch_login(client, "reception", DEMO_PASSWORD)
-        session = build_session(client, logged_in, logged_in.centers[0], 1)
-        desk = FrontDesk(client, runner, session)
-        desk.window.resize(1920, 1080)
-        desk.window.show()
-        desk.start()
+        desk = open_desk(client, fetch_login(client, "reception", DEMO_PASSWORD), runner=runner)
         wait(app, lambda: desk.model.connected and len(desk.model.cards) >= 7)
         pause(app, 0.5)
         grab(desk.window, "frontdesk-queue.png")
@@ -225,12 +258,7 @@ def main() -> int:
 
         # A counselor at 4号窗口 when a self-assessment at the kiosk raises a crisis alert.
         counselor_client = SuqiuClient(server.url)
-        counselor_login = fetch_login(counselor_client, "counselor", DEMO_PASSWORD)
-        counselor_session = build_session(counselor_client, counselor_login, counselor_login.centers[0], 4)
-        counselor = FrontDesk(counselor_client, Runner(), counselor_session)
-        counselor.window.resize(1920, 1080)
-        counselor.window.show()
-        counselor.start()
+        counselor = open_desk(counselor_client, fetch_login(counselor_client, "counselor", DEMO_PASSWORD), counter=4)
         wait(app, lambda: counselor.model.connected)
         kiosk = SuqiuClient(server.url, device_key=keys["kiosk"])
         ticket = kiosk.issue_ticket("HQ", "care", employee_no=f"{100001 + 160}", note="最近总是睡不着")

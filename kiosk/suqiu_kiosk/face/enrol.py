@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayou
 from suqiu_devices.face.liveness import ChallengeState, HeadTurnChallenge
 from suqiu_queue.client import ApiError, ServerUnavailable, SuqiuClient
 
-from ..workers import Task, run_in_background
-from .analysis import AnalysedFrame, FaceAnalyser
-from .common import button, error_words, label
+from ..workers import run_in_background
+from .analysis import AnalysedFrame
+from .common import CameraScreen, button, error_words, label
 from .preview import FacePreview
 from .texts import text
 
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 FRONTAL_U = 0.12
 
 
-class EnrolScreen(QWidget):
+class EnrolScreen(CameraScreen):
     submitted = Signal(int, str)  # enrolment id, masked name (张*)
     finished = Signal()  # "完成" tapped on the last page
     cancelled = Signal()
@@ -47,20 +47,12 @@ class EnrolScreen(QWidget):
         language: str = "zh",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.client = client
-        self.engine = engine
+        super().__init__(client, camera, engine, challenge_factory=challenge_factory, language=language, parent=parent)
         self.frames_needed = frames_needed
-        self.challenge_factory = challenge_factory
-        self.language = language
         self.consent_version = ""
-        self.challenge = challenge_factory()
         self.frontal: list[list[float]] = []
         self._resets_seen = 0
         self._frames_after_pass = 0
-        self._task: Task | None = None
-        self.analyser = FaceAnalyser(camera, engine, parent=self)
-        self.analyser.analysed.connect(self._on_frame)
         self.analyser.camera_lost.connect(self._on_camera_lost)
 
         self.pages = QStackedWidget(self)
@@ -179,12 +171,10 @@ class EnrolScreen(QWidget):
         self.analyser.start()
 
     def _on_frame(self, frame: AnalysedFrame) -> None:
-        if not self.analyser.running:
+        fed = self._feed(frame)
+        if fed is None:
             return
-        self.preview.show_frame(frame)
-        analysis = frame.analysis
-        usable = analysis.main if analysis.ok else None
-        state = self.challenge.feed(usable, live_score=analysis.liveness_score)
+        usable, state = fed
         if state.resets != self._resets_seen:  # continuity broke: someone or something else now
             self._resets_seen = state.resets
             self.frontal = []
@@ -257,10 +247,7 @@ class EnrolScreen(QWidget):
 
     def _forget(self) -> None:
         """Leave nothing behind: no frames, no embeddings, no digits."""
-        self.analyser.stop()
-        if self._task is not None:
-            self._task.discard()
-            self._task = None
+        self._stop_camera_and_call()
         self.frontal = []
         self.phone_last4.clear()
         self.preview.clear()

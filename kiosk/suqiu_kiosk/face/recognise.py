@@ -24,16 +24,16 @@ from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLay
 from suqiu_devices.face.liveness import HeadTurnChallenge
 from suqiu_queue.client import ApiError, ServerUnavailable, SuqiuClient
 
-from ..workers import Task, run_in_background
-from .analysis import AnalysedFrame, FaceAnalyser
-from .common import button, error_words, label
+from ..workers import run_in_background
+from .analysis import AnalysedFrame
+from .common import CameraScreen, button, error_words, label
 from .preview import FacePreview
 from .texts import text
 
 log = logging.getLogger(__name__)
 
 
-class RecogniseScreen(QWidget):
+class RecogniseScreen(CameraScreen):
     recognised = Signal(str, str)  # employee_no, masked name — only after the person said "是"
     declined = Signal()  # "不是": a wrong match; go to the 工号
     fallback = Signal(str)  # "no_match" | "not_live" | "camera" | "offline" | an error code
@@ -51,19 +51,11 @@ class RecogniseScreen(QWidget):
         language: str = "zh",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.client = client
-        self.engine = engine
-        self.challenge_factory = challenge_factory
-        self.language = language
-        self.challenge = challenge_factory()
+        super().__init__(client, camera, engine, challenge_factory=challenge_factory, language=language, parent=parent)
         self.best: tuple[float, list[float]] | None = None  # (|u|, embedding) of the most frontal frame
         self.match_id: int | None = None
         self.token: str | None = None
         self.masked_name = ""
-        self._task: Task | None = None
-        self.analyser = FaceAnalyser(camera, engine, parent=self)
-        self.analyser.analysed.connect(self._on_frame)
         self.analyser.camera_lost.connect(lambda: self._give_up("camera"))
 
         self.pages = QStackedWidget(self)
@@ -151,12 +143,10 @@ class RecogniseScreen(QWidget):
         self._forget()
 
     def _on_frame(self, frame: AnalysedFrame) -> None:
-        if not self.analyser.running:
+        fed = self._feed(frame)
+        if fed is None:
             return
-        self.preview.show_frame(frame)
-        analysis = frame.analysis
-        usable = analysis.main if analysis.ok else None
-        state = self.challenge.feed(usable, live_score=analysis.liveness_score)
+        usable, state = fed
         if usable is not None and usable.embedding is not None:
             frontal = abs(float(usable.quality.get("u", 1.0)))
             if self.best is None or frontal < self.best[0]:
@@ -277,10 +267,7 @@ class RecogniseScreen(QWidget):
         self.fallback.emit(reason)
 
     def _forget(self) -> None:
-        self.analyser.stop()
-        if self._task is not None:
-            self._task.discard()
-            self._task = None
+        self._stop_camera_and_call()
         self.best = None
         self.preview.clear()
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -24,6 +24,7 @@ from .events import EventStream
 from .models import Category, Event, Identity, LoginResult, Ticket, WaitingInfo
 
 DEFAULT_TIMEOUT = (3.05, 10.0)
+T = TypeVar("T")
 
 
 def new_idempotency_key() -> str:
@@ -82,15 +83,29 @@ class SuqiuClient:
         headers: dict[str, str] | None = None,
         timeout: tuple[float, float] | None = None,
     ) -> Any:
-        url = f"{self.base_url}{path}"
+        response = self._send_raw(method, path, json=json, params=params, headers=headers, timeout=timeout)
+        if not response.content:
+            return None
+        return response.json()
+
+    def _send_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: tuple[float, float] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Send with this client's credentials and map failures to ``ServerUnavailable``/``ApiError``;
+        the answer comes back as it is (for bodies and answers that are not JSON: uploads, audio)."""
         try:
             response = self.http.request(
                 method,
-                url,
-                json=json,
-                params=params,
+                f"{self.base_url}{path}",
                 headers={**self.auth_headers(), **(headers or {})},
                 timeout=timeout or self.timeout,
+                **kwargs,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise ServerUnavailable(str(exc)) from exc
@@ -98,9 +113,20 @@ class SuqiuClient:
             raise ServerUnavailable(f"HTTP {response.status_code}")
         if response.status_code >= 400:
             raise _api_error(response)
-        if not response.content:
-            return None
-        return response.json()
+        return response
+
+    def _retrying(self, send: Callable[[], T]) -> T:
+        """``send()`` again while the server does not answer, backing off. Only for requests that carry
+        an idempotency key, so a repeat after a lost answer cannot do the thing twice."""
+        last: ServerUnavailable | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                return send()
+            except ServerUnavailable as exc:
+                last = exc
+                time.sleep(self.backoff * (2**attempt))
+        assert last is not None
+        raise last
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None} or None)
@@ -168,15 +194,7 @@ class SuqiuClient:
             body["employee_no"] = employee_no
         if phone:
             body["phone"] = phone
-        last: ServerUnavailable | None = None
-        for attempt in range(self.retries + 1):
-            try:
-                return Ticket.from_json(self.post("/api/v1/tickets", body))
-            except ServerUnavailable as exc:
-                last = exc
-                time.sleep(self.backoff * (2**attempt))
-        assert last is not None
-        raise last
+        return Ticket.from_json(self._retrying(lambda: self.post("/api/v1/tickets", body)))
 
     def ticket(self, ticket_id: int) -> Ticket:
         return Ticket.from_json(self.get(f"/api/v1/tickets/{ticket_id}"))
@@ -305,15 +323,7 @@ class SuqiuClient:
         Retried with one request key, so a lost answer never burns a second block.
         """
         body = {"center": center, "category": category, "size": size, "request_key": new_idempotency_key()}
-        last: ServerUnavailable | None = None
-        for attempt in range(self.retries + 1):
-            try:
-                return dict(self.post("/api/v1/kiosk/number-blocks", body))
-            except ServerUnavailable as exc:
-                last = exc
-                time.sleep(self.backoff * (2**attempt))
-        assert last is not None
-        raise last
+        return dict(self._retrying(lambda: self.post("/api/v1/kiosk/number-blocks", body)))
 
     def number_blocks(self) -> dict[str, Any]:
         """This kiosk's blocks for today, with how many numbers of each were uploaded."""
@@ -363,15 +373,7 @@ class SuqiuClient:
             body["employee_no"] = employee_no
         if ticket_id is not None:
             body["ticket_id"] = ticket_id
-        last: ServerUnavailable | None = None
-        for attempt in range(self.retries + 1):
-            try:
-                return dict(self.post("/api/v1/assessments", body))
-            except ServerUnavailable as exc:
-                last = exc
-                time.sleep(self.backoff * (2**attempt))
-        assert last is not None
-        raise last
+        return dict(self._retrying(lambda: self.post("/api/v1/assessments", body)))
 
     def assessments(self, *, employee_no: str | None = None, ticket_id: int | None = None) -> dict[str, Any]:
         """A person's (or a ticket's) results with every item answered, newest first (counselor; audited)."""
@@ -411,20 +413,6 @@ class SuqiuClient:
 
     # -- voice messages (语音留言) --------------------------------------------------------------------
 
-    def _send_raw(self, method: str, path: str, *, timeout: tuple[float, float] | None = None, **kwargs: Any) -> Any:
-        """Like ``request`` for bodies and answers that are not JSON (uploads, audio)."""
-        try:
-            response = self.http.request(
-                method, f"{self.base_url}{path}", headers=self.auth_headers(), timeout=timeout or self.timeout, **kwargs
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise ServerUnavailable(str(exc)) from exc
-        if response.status_code in (502, 503, 504):
-            raise ServerUnavailable(f"HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise _api_error(response)
-        return response
-
     def upload_voice_message(
         self,
         ticket_id: int,
@@ -448,22 +436,16 @@ class SuqiuClient:
         }
         if transcript_status:
             fields["transcript_status"] = transcript_status
-        last: ServerUnavailable | None = None
-        for attempt in range(self.retries + 1):
-            try:
-                response = self._send_raw(
-                    "POST",
-                    "/api/v1/voice-messages",
-                    data=fields,
-                    files={"audio": (filename, audio, content_type)},
-                    timeout=(self.timeout[0], max(self.timeout[1], 30.0)),
-                )
-                return dict(response.json())
-            except ServerUnavailable as exc:
-                last = exc
-                time.sleep(self.backoff * (2**attempt))
-        assert last is not None
-        raise last
+        response = self._retrying(
+            lambda: self._send_raw(
+                "POST",
+                "/api/v1/voice-messages",
+                data=fields,
+                files={"audio": (filename, audio, content_type)},
+                timeout=(self.timeout[0], max(self.timeout[1], 30.0)),
+            )
+        )
+        return dict(response.json())
 
     def voice_messages(self, *, ticket_id: int | None = None, case_id: int | None = None) -> list[dict[str, Any]]:
         """A ticket's or a case's voice messages with transcripts (officers; the server audits the read)."""
@@ -624,15 +606,8 @@ class SuqiuClient:
         embeddings: list[list[float]],
     ) -> dict[str, Any]:
         """Kiosk: consent given and identity checked; waits for an officer (``status: pending``)."""
-        body = {
-            "employee_no": employee_no,
-            "phone_last4": phone_last4,
-            "consent_version": consent_version,
-            "consent_accepted": True,
-            "model": model,
-            "embeddings": embeddings,
-        }
-        return dict(self.post("/api/v1/faces/enrolment-requests", body))
+        body = _consented_enrolment(employee_no, consent_version, model, embeddings)
+        return dict(self.post("/api/v1/faces/enrolment-requests", {**body, "phone_last4": phone_last4}))
 
     def face_match(self, *, model: str, embedding: list[float]) -> dict[str, Any]:
         """Kiosk: ``{matched: false}`` or ``{matched: true, match_id, token, masked_name}``."""
@@ -680,13 +655,7 @@ class SuqiuClient:
         self, *, employee_no: str, consent_version: str, model: str, embeddings: list[list[float]]
     ) -> dict[str, Any]:
         """Officers: enrolment with the officer present (active at once)."""
-        body = {
-            "employee_no": employee_no,
-            "consent_version": consent_version,
-            "consent_accepted": True,
-            "model": model,
-            "embeddings": embeddings,
-        }
+        body = _consented_enrolment(employee_no, consent_version, model, embeddings)
         return dict(self.post("/api/v1/faces/enrolments", body))
 
     def face_status(self, employee_no: str) -> dict[str, Any]:
@@ -720,6 +689,19 @@ class SuqiuClient:
 
     def iter_events(self, **kwargs: Any) -> Iterator[Event]:
         return iter(self.events(**kwargs))
+
+
+def _consented_enrolment(
+    employee_no: str, consent_version: str, model: str, embeddings: list[list[float]]
+) -> dict[str, Any]:
+    # Sent only after the person tapped 我同意 on the separate consent screen of that version.
+    return {
+        "employee_no": employee_no,
+        "consent_version": consent_version,
+        "consent_accepted": True,
+        "model": model,
+        "embeddings": embeddings,
+    }
 
 
 def _api_error(response: requests.Response) -> ApiError:

@@ -312,23 +312,28 @@ def _end(session: Session, consent: FaceConsent, *, status: str, now: datetime, 
     return deleted
 
 
-def _new_enrolment(
+def enrol(
     session: Session,
     *,
-    employee: Employee,
+    principal: Principal,
     key: bytes,
+    config: FaceConfig,
+    now: datetime,
+    employee: Employee,
     model: str,
     embeddings: Sequence[Sequence[float]],
     text_version: str,
-    now: datetime,
-    actor: str,
-    channel: str,
-    center_id: int | None,
-    device_id: int | None,
-    verified_by: str,
-    active: bool,
-    config: FaceConfig,
+    at_front_desk: bool,
 ) -> Enrolment:
+    """A consent and its template. At the kiosk, after the consent screen and the 工号 + phone-digits
+    check, it waits for an officer (pending); at the front desk the officer present checks the
+    person's work badge, so it is active at once."""
+    actor, center_id = principal.actor, principal.center_id
+    active = at_front_desk  # the officer's own check is the confirmation
+    if at_front_desk:
+        channel, device_id, verified_by = "frontdesk", None, f"officer:{actor}"
+    else:
+        channel, device_id, verified_by = "kiosk", principal.id, "employee_no+phone_last4"
     if text_version != CURRENT_VERSION:
         raise Invalid(
             "consent_version_outdated",
@@ -408,68 +413,6 @@ def _new_enrolment(
     return Enrolment(consent, row, employee)
 
 
-def request_enrolment(
-    session: Session,
-    *,
-    principal: Principal,
-    key: bytes,
-    config: FaceConfig,
-    now: datetime,
-    employee: Employee,
-    model: str,
-    embeddings: Sequence[Sequence[float]],
-    text_version: str,
-) -> Enrolment:
-    """At the kiosk, after the consent screen and the 工号 + phone-digits check: pending."""
-    return _new_enrolment(
-        session,
-        employee=employee,
-        key=key,
-        model=model,
-        embeddings=embeddings,
-        text_version=text_version,
-        now=now,
-        actor=principal.actor,
-        channel="kiosk",
-        center_id=principal.center_id,
-        device_id=principal.id,
-        verified_by="employee_no+phone_last4",
-        active=False,
-        config=config,
-    )
-
-
-def enrol_at_front_desk(
-    session: Session,
-    *,
-    principal: Principal,
-    key: bytes,
-    config: FaceConfig,
-    now: datetime,
-    employee: Employee,
-    model: str,
-    embeddings: Sequence[Sequence[float]],
-    text_version: str,
-) -> Enrolment:
-    """With the officer present (who checks the person's work badge): active at once."""
-    return _new_enrolment(
-        session,
-        employee=employee,
-        key=key,
-        model=model,
-        embeddings=embeddings,
-        text_version=text_version,
-        now=now,
-        actor=principal.actor,
-        channel="frontdesk",
-        center_id=principal.center_id,
-        device_id=None,
-        verified_by=f"officer:{principal.actor}",
-        active=True,
-        config=config,
-    )
-
-
 def get_consent(session: Session, consent_id: int) -> FaceConsent:
     consent = session.get(FaceConsent, consent_id)
     if consent is None:
@@ -477,12 +420,16 @@ def get_consent(session: Session, consent_id: int) -> FaceConsent:
     return consent
 
 
-def confirm_enrolment(session: Session, consent: FaceConsent, *, principal: Principal, now: datetime) -> None:
-    """The officer has seen the person (and their work badge): the template becomes matchable."""
+def _require_pending(consent: FaceConsent) -> None:
     if consent.status != "pending":
         raise Conflict(
             "enrolment_not_pending", "这条人脸登记不在待确认状态", f"Enrolment is {consent.status}, not pending"
         )
+
+
+def confirm_enrolment(session: Session, consent: FaceConsent, *, principal: Principal, now: datetime) -> None:
+    """The officer has seen the person (and their work badge): the template becomes matchable."""
+    _require_pending(consent)
     consent.status = "active"
     consent.confirmed_at = now
     consent.confirmed_by = principal.actor
@@ -501,10 +448,7 @@ def confirm_enrolment(session: Session, consent: FaceConsent, *, principal: Prin
 
 
 def reject_enrolment(session: Session, consent: FaceConsent, *, principal: Principal, now: datetime) -> None:
-    if consent.status != "pending":
-        raise Conflict(
-            "enrolment_not_pending", "这条人脸登记不在待确认状态", f"Enrolment is {consent.status}, not pending"
-        )
+    _require_pending(consent)
     _end(session, consent, status="rejected", now=now, actor=principal.actor, via="frontdesk")
     record(
         session,

@@ -6,7 +6,8 @@ Only embeddings travel (lists of floats), never images. Every endpoint declares 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Self
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -32,11 +33,10 @@ MODEL = r"^[A-Za-z0-9._-]{1,80}:[0-9a-f]{16}$"
 Vector = list[float]
 
 
-class EnrolmentRequestIn(BaseModel):
+class DeskEnrolmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     employee_no: str = Field(min_length=1, max_length=32, pattern=EMPLOYEE_NO)
-    phone_last4: str = Field(pattern=r"^[0-9]{4}$")
     consent_version: str = Field(min_length=1, max_length=16)
     # The person tapped 我同意 on the separate consent screen. Anything else stores nothing.
     consent_accepted: bool
@@ -44,26 +44,16 @@ class EnrolmentRequestIn(BaseModel):
     embeddings: list[Vector] = Field(min_length=1, max_length=10)
 
     @model_validator(mode="after")
-    def consented(self) -> EnrolmentRequestIn:
+    def consented(self) -> Self:
         if self.consent_accepted is not True:
             raise ValueError("consent_accepted must be true")
         return self
 
 
-class DeskEnrolmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EnrolmentRequestIn(DeskEnrolmentIn):
+    """At the kiosk no officer is present: the phone's last four digits stand in for the badge."""
 
-    employee_no: str = Field(min_length=1, max_length=32, pattern=EMPLOYEE_NO)
-    consent_version: str = Field(min_length=1, max_length=16)
-    consent_accepted: bool
-    model: str = Field(pattern=MODEL)
-    embeddings: list[Vector] = Field(min_length=1, max_length=10)
-
-    @model_validator(mode="after")
-    def consented(self) -> DeskEnrolmentIn:
-        if self.consent_accepted is not True:
-            raise ValueError("consent_accepted must be true")
-        return self
+    phone_last4: str = Field(pattern=r"^[0-9]{4}$")
 
 
 class MatchIn(BaseModel):
@@ -116,6 +106,23 @@ def _verified(session: Any, ctx: Ctx, principal: Principal, employee_no: str, ph
     )
 
 
+def _enrol(
+    ctx: Ctx, session: Any, principal: Principal, body: DeskEnrolmentIn, employee: Employee, *, at_front_desk: bool
+) -> service.Enrolment:
+    return service.enrol(
+        session,
+        principal=principal,
+        key=_key(ctx),
+        config=face_config.load(ctx.settings),
+        now=ctx.now(),
+        employee=employee,
+        model=body.model,
+        embeddings=body.embeddings,
+        text_version=body.consent_version,
+        at_front_desk=at_front_desk,
+    )
+
+
 def _committing_mismatch(ctx: Ctx, work: Any) -> dict[str, Any]:
     """Run ``work(session)`` in one transaction. Wrong phone digits are audited (they count towards
     the lock), so that audit row must commit even though the request then fails."""
@@ -147,21 +154,10 @@ def request_enrolment(
     body: EnrolmentRequestIn, ctx: Ctx = Depends(get_ctx), principal: Principal = access(KIOSK)
 ) -> dict[str, Any]:
     """Consent given, 工号 + phone digits checked: the template waits for an officer ("待确认")."""
-    config = face_config.load(ctx.settings)
 
     def work(session: Any) -> dict[str, Any]:
         employee = _verified(session, ctx, principal, body.employee_no, body.phone_last4)
-        enrolment = service.request_enrolment(
-            session,
-            principal=principal,
-            key=_key(ctx),
-            config=config,
-            now=ctx.now(),
-            employee=employee,
-            model=body.model,
-            embeddings=body.embeddings,
-            text_version=body.consent_version,
-        )
+        enrolment = _enrol(ctx, session, principal, body, employee, at_front_desk=False)
         return {
             "enrolment_id": enrolment.consent.id,
             "status": enrolment.consent.status,
@@ -284,29 +280,29 @@ def list_pending_enrolments(
         return {"items": [service.enrolment_out(c, e) for c, e in rows]}
 
 
+def _decide_enrolment(ctx: Ctx, principal: Principal, enrolment_id: int, decide: Callable[..., None]) -> dict[str, Any]:
+    """Confirm or reject a kiosk enrolment of the officer's own center."""
+    with ctx.tx() as session:
+        consent = service.get_consent(session, enrolment_id)
+        if consent.center_id is not None:
+            require_center(principal, consent.center_id)
+        decide(session, consent, principal=principal, now=ctx.now())
+        return service.enrolment_out(consent, session.get(Employee, consent.employee_id))
+
+
 @router.post("/faces/enrolments/{enrolment_id}/confirm")
 def confirm_enrolment(
     enrolment_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*ALL_OFFICERS)
 ) -> dict[str, Any]:
     """The officer has checked the person (work badge) at the counter: the template becomes usable."""
-    with ctx.tx() as session:
-        consent = service.get_consent(session, enrolment_id)
-        if consent.center_id is not None:
-            require_center(principal, consent.center_id)
-        service.confirm_enrolment(session, consent, principal=principal, now=ctx.now())
-        return service.enrolment_out(consent, session.get(Employee, consent.employee_id))
+    return _decide_enrolment(ctx, principal, enrolment_id, service.confirm_enrolment)
 
 
 @router.post("/faces/enrolments/{enrolment_id}/reject")
 def reject_enrolment(
     enrolment_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = access(*ALL_OFFICERS)
 ) -> dict[str, Any]:
-    with ctx.tx() as session:
-        consent = service.get_consent(session, enrolment_id)
-        if consent.center_id is not None:
-            require_center(principal, consent.center_id)
-        service.reject_enrolment(session, consent, principal=principal, now=ctx.now())
-        return service.enrolment_out(consent, session.get(Employee, consent.employee_id))
+    return _decide_enrolment(ctx, principal, enrolment_id, service.reject_enrolment)
 
 
 @router.post("/faces/enrolments", status_code=201)
@@ -316,17 +312,7 @@ def enrol_at_front_desk(
     """Enrolment with the officer present: active at once."""
     with ctx.tx() as session:
         employee = employee_by_no(session, body.employee_no)
-        enrolment = service.enrol_at_front_desk(
-            session,
-            principal=principal,
-            key=_key(ctx),
-            config=face_config.load(ctx.settings),
-            now=ctx.now(),
-            employee=employee,
-            model=body.model,
-            embeddings=body.embeddings,
-            text_version=body.consent_version,
-        )
+        enrolment = _enrol(ctx, session, principal, body, employee, at_front_desk=True)
         return service.enrolment_out(enrolment.consent, employee)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from . import wording
+from . import tables, wording
 
 PRIMARY = "#2f6fb3"
 SECONDARY = "#a9c4e4"
@@ -83,7 +83,8 @@ def _track(fraction: float, color: str, *, thin: bool = False) -> str:
     )
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric_from: int = 1) -> str:
+def _table(table: tables.Table) -> str:
+    headers, rows, numeric_from = table
     if not rows:
         return '<p class="sub">本期无数据</p>'
     head = "".join(
@@ -140,37 +141,20 @@ def _cases(report: dict[str, Any]) -> str:
             [(c["name"], c["count"], f"{c['count']} 件") for c in cases["by_category"]],
             compare=[c["previous"] for c in cases["by_category"]],
         ),
-        _table(
-            ["业务类别", "受理", "已办结", "办结率", period["previous_label"], "变化"],
-            [
-                [
-                    c["name"],
-                    wording.count(c["count"]),
-                    wording.count(c["closed"]),
-                    wording.percent(c["closed_rate"]),
-                    wording.count(c["previous"]),
-                    wording.change(c["count"], c["previous"]),
-                ]
-                for c in cases["by_category"]
-            ],
-        ),
+        _table(tables.cases_by_category(report)),
         "<h3>按渠道</h3>",
         _bars([(c["name"], c["count"], f"{c['count']} 件") for c in cases["by_channel"]]),
         "<h3>按二级单位</h3>",
         _bars([(u["name"], u["count"], f"{u['count']} 件") for u in cases["by_second_level_unit"][:12]]),
         f"<h3>{_e(wording.org_unit_heading(cases))}</h3>",
-        _table(
-            ["单位", "上级单位", "受理"],
-            [[u["name"], u["parent"] or "—", wording.count(u["count"])] for u in cases["by_org_unit"]],
-            numeric_from=2,
-        ),
+        _table(tables.cases_by_org_unit(report)),
     ]
     return "".join(parts)
 
 
 def _sla(report: dict[str, Any]) -> str:
     sla = report["sla"]
-    rows = [c for c in sla["by_category"] if c["answered"] or c["overdue_open"] or c["responded_with_deadline"]]
+    rows = tables.sla_categories(report)
     return "".join(
         [
             "<h2>二、办理时限与效率</h2>",
@@ -190,28 +174,14 @@ def _sla(report: dict[str, Any]) -> str:
                 ],
                 color=GOOD,
             ),
-            _table(
-                ["业务类别", "答复", "按时率", "按时响应率", "逾期未办结", "平均办理", "P90 办理"],
-                [
-                    [
-                        c["name"],
-                        wording.count(c["answered"]),
-                        wording.percent(c["on_time_rate"]),
-                        wording.percent(c["response_on_time_rate"]),
-                        wording.count(c["overdue_open"]),
-                        wording.duration(c["handling"]["mean_seconds"]),
-                        wording.duration(c["handling"]["p90_seconds"]),
-                    ]
-                    for c in rows
-                ],
-            ),
+            _table(tables.sla_by_category(report)),
         ]
     )
 
 
 def _queue(report: dict[str, Any]) -> str:
     queue = report["queue"]
-    rows = [c for c in queue["by_category"] if c["tickets"]]
+    rows = tables.queue_categories(report)
     return "".join(
         [
             "<h2>三、排队等候</h2>",
@@ -229,22 +199,7 @@ def _queue(report: dict[str, Any]) -> str:
                 ],
                 compare=[(c["wait"]["p90_seconds"] or 0) / 60 for c in rows],
             ),
-            _table(
-                ["业务类别", "取号", "办结", "过号", "平均等候", "P90 等候", "平均服务", "P90 服务"],
-                [
-                    [
-                        c["name"],
-                        wording.count(c["tickets"]),
-                        wording.count(c["done"]),
-                        wording.count(c["no_show"]),
-                        wording.minutes(c["wait"]["mean_seconds"]),
-                        wording.minutes(c["wait"]["p90_seconds"]),
-                        wording.minutes(c["service"]["mean_seconds"]),
-                        wording.minutes(c["service"]["p90_seconds"]),
-                    ]
-                    for c in rows
-                ],
-            ),
+            _table(tables.queue_by_category(report)),
         ]
     )
 
@@ -271,18 +226,7 @@ def _satisfaction(report: dict[str, Any]) -> str:
                 ],
                 color=GOOD,
             ),
-            _table(
-                ["业务类别", "评价", "满意度", "平均分"],
-                [
-                    [
-                        c["name"],
-                        wording.count(c["ratings"]),
-                        wording.percent(c["satisfied_rate"]),
-                        wording.score(c["mean_score"]),
-                    ]
-                    for c in sat["by_category"]
-                ],
-            ),
+            _table(tables.satisfaction_by_category(report)),
         ]
     )
 
@@ -297,14 +241,7 @@ def _faq(report: dict[str, Any]) -> str:
             f"自助解决率 {_e(wording.percent(faq['resolved_rate']))}。</p>",
             _bars([(c["name"], c["resolved"], f"{c['resolved']} 次") for c in faq["by_category"]]),
             "<h3>解决最多的问题</h3>",
-            _table(
-                ["问题", "类别", "查看", "已解决"],
-                [
-                    [t["question"], t["category"], wording.count(t["viewed"]), wording.count(t["resolved"])]
-                    for t in faq["top"]
-                ],
-                numeric_from=2,
-            ),
+            _table(tables.faq_top(report)),
         ]
     )
 
@@ -321,21 +258,7 @@ def _topics(report: dict[str, Any]) -> str:
             f"<p>分析诉求摘要 {_e(wording.count(found['documents']))} 条"
             f"（{_e(period['previous_label'])} {_e(wording.count(found['previous_documents']))} 条）。</p>",
             "<h3>热点话题</h3>",
-            _table(
-                ["话题", "关键词", "件数", "占比", period["previous_label"], "趋势"],
-                [
-                    [
-                        t["label"],
-                        "、".join(t["keywords"]),
-                        wording.count(t["documents"]),
-                        wording.percent(t["share"]),
-                        wording.count(t["previous"]),
-                        wording.trend_word(t),
-                    ]
-                    for t in found["topics"]
-                ],
-                numeric_from=2,
-            ),
+            _table(tables.hot_topics(report)),
             _topic_months(report),
             "<h3>高频关键词（含该词的诉求件数）</h3>",
             _legend(period["label"], period["previous_label"]),
@@ -352,10 +275,7 @@ def _topic_months(report: dict[str, Any]) -> str:
     found = report["topics"]
     if report["period"]["kind"] != "year" or not found["topics"]:
         return ""
-    labels = [t["label"] for t in report["trend"]]
-    return "<h3>热点话题各月件数</h3>" + _table(
-        ["话题", *labels], [[t["label"], *(wording.count(v) for v in t["series"])] for t in found["topics"][:6]]
-    )
+    return "<h3>热点话题各月件数</h3>" + _table(tables.topic_months(report))
 
 
 def _notes() -> str:

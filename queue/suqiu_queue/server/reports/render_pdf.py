@@ -18,7 +18,7 @@ from typing import Any
 
 from suqiu_queue.domain.errors import SuqiuError
 
-from . import wording
+from . import tables, wording
 
 FONT_NAME = "SuqiuCJK"
 FONT_ENV = "SUQIU_REPORT_FONT"
@@ -191,18 +191,7 @@ def trend_chart(labels: Sequence[str], bars: Sequence[int], line: Sequence[int],
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = left, bottom, plot_w, plot_h
     chart.data = [[float(v) for v in bars]]
-    chart.categoryAxis.categoryNames = _thin_labels(labels)
-    chart.categoryAxis.labels.fontName = FONT_NAME
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.strokeColor = colors.HexColor("#9aa5b1")
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = _nice_max(max(bars, default=0) * 1.1)
-    chart.valueAxis.labels.fontName = FONT_NAME
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = "%d"
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#e4e7eb")
-    chart.valueAxis.strokeColor = colors.HexColor("#9aa5b1")
+    _time_axes(chart, labels, max(bars, default=0))
     chart.bars[0].fillColor = colors.Color(*PRIMARY)
     chart.bars.strokeColor = None
     chart.groupSpacing = 3 if len(labels) > 15 else 8
@@ -250,18 +239,7 @@ def series_chart(
     chart.x, chart.y = 34, 22 + legend_rows * 12
     chart.width, chart.height = width - 50, height - 30
     chart.data = [[float(v) for v in values] for _name, values in series]
-    chart.categoryAxis.categoryNames = _thin_labels(labels)
-    chart.categoryAxis.labels.fontName = FONT_NAME
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.strokeColor = colors.HexColor("#9aa5b1")
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = _nice_max(max((max(v, default=0) for _n, v in series), default=0) * 1.1)
-    chart.valueAxis.labels.fontName = FONT_NAME
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = "%d"
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#e4e7eb")
-    chart.valueAxis.strokeColor = colors.HexColor("#9aa5b1")
+    _time_axes(chart, labels, max((max(v, default=0) for _n, v in series), default=0))
     for index in range(len(series)):
         chart.lines[index].strokeColor = colors.HexColor(SERIES[index % len(SERIES)])
         chart.lines[index].strokeWidth = 1.5
@@ -272,6 +250,24 @@ def series_chart(
         drawing.add(Rect(x, y + 3, 12, 2.5, fillColor=colors.HexColor(SERIES[index % len(SERIES)]), strokeColor=None))
         drawing.add(String(x + 16, y, name, fontName=FONT_NAME, fontSize=8))
     return drawing
+
+
+def _time_axes(chart: Any, labels: Sequence[str], top: float) -> None:
+    """The period's days or months along the bottom (thinned out), whole counts up the left side
+    over a light grid, reaching a round number above ``top``."""
+    colors = _colors()
+    chart.categoryAxis.categoryNames = _thin_labels(labels)
+    chart.categoryAxis.labels.fontName = FONT_NAME
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.strokeColor = colors.HexColor("#9aa5b1")
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = _nice_max(top * 1.1)
+    chart.valueAxis.labels.fontName = FONT_NAME
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = "%d"
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#e4e7eb")
+    chart.valueAxis.strokeColor = colors.HexColor("#9aa5b1")
 
 
 def _drawing(width: float, height: float) -> Any:
@@ -320,17 +316,12 @@ def _p(text: str, style: Any) -> Any:
     return Paragraph(escape(str(text)), style)
 
 
-def _table(
-    headers: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    widths: Sequence[float],
-    styles: _Styles,
-    numeric_from: int = 1,
-) -> Any:
+def _table(spec: tables.Table, widths: Sequence[float], styles: _Styles) -> Any:
     """A table of paragraphs (so long Chinese text wraps); columns from ``numeric_from`` on are figures."""
     from reportlab.platypus import Table, TableStyle
 
     colors = _colors()
+    headers, rows, numeric_from = spec
 
     def line(cells: Sequence[Any]) -> list[Any]:
         return [_p(c, styles.cell_right if i >= numeric_from else styles.cell) for i, c in enumerate(cells)]
@@ -376,13 +367,46 @@ def _headline(report: dict[str, Any], width: float, styles: _Styles) -> Any:
     return table
 
 
+def _titled(title: str, chart: Any, styles: _Styles) -> Any:
+    """A chart under its heading, kept on one page."""
+    from reportlab.platypus import KeepTogether
+
+    return KeepTogether([_p(title, styles.h3), chart])
+
+
+def _rows_chart(
+    title: str,
+    items: Sequence[dict[str, Any]],
+    *,
+    label: str = "name",
+    values: Sequence[str] = ("count",),
+    width: float,
+    styles: _Styles,
+    **options: Any,
+) -> Any:
+    """One bar row per item, named by its ``label`` field: one bar per field in ``values`` (e.g. this
+    period's figure above the previous period's), under its heading. ``options`` go to ``hbar_chart``."""
+    chart = hbar_chart(
+        [item[label] for item in items], [[item[v] for item in items] for v in values], width=width, **options
+    )
+    return _titled(title, chart, styles)
+
+
 def _story(report: dict[str, Any], width: float, styles: _Styles) -> list[Any]:
-    from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
+    from reportlab.platypus import CondPageBreak, Spacer
 
     colors = _colors()
     period, cases, sla = report["period"], report["cases"], report["sla"]
     queue, sat, faq, found = report["queue"], report["satisfaction"], report["faq"], report["topics"]
     prev = period["previous_label"]
+
+    def compared(title: str, items: Sequence[dict[str, Any]], *, label: str = "name", value: str = "count") -> Any:
+        """Each item's figure this period above its figure in the previous period, across the page."""
+        names = [period["label"], prev]
+        return _rows_chart(
+            title, items, label=label, values=(value, "previous"), width=width, styles=styles, names=names
+        )
+
     story: list[Any] = [
         _p(report["center"]["name"], styles.center),
         _p(f"{period['label']}{wording.TITLE}", styles.title),
@@ -415,56 +439,24 @@ def _story(report: dict[str, Any], width: float, styles: _Styles) -> list[Any]:
         ]
     by_category = cases["by_category"]
     if by_category:
-        story += [
-            KeepTogether(
-                [
-                    _p("按业务类别", styles.h3),
-                    hbar_chart(
-                        [c["name"] for c in by_category],
-                        [[c["count"] for c in by_category], [c["previous"] for c in by_category]],
-                        width=width,
-                        names=[period["label"], prev],
-                    ),
-                ]
-            )
-        ]
+        story += [compared("按业务类别", by_category)]
     if cases["by_channel"]:
-        story += [
-            KeepTogether(
-                [
-                    _p("按渠道", styles.h3),
-                    hbar_chart(
-                        [c["name"] for c in cases["by_channel"]],
-                        [[c["count"] for c in cases["by_channel"]]],
-                        width=width * 0.6,
-                    ),
-                ]
-            )
-        ]
+        story += [_rows_chart("按渠道", cases["by_channel"], width=width * 0.6, styles=styles)]
     units = cases["by_second_level_unit"][:10]
     if units:
-        story += [
-            KeepTogether(
-                [
-                    _p("按二级单位", styles.h3),
-                    hbar_chart([u["name"] for u in units], [[u["count"] for u in units]], width=width),
-                ]
-            )
-        ]
+        story += [_rows_chart("按二级单位", units, width=width, styles=styles)]
     if cases["by_org_unit"]:
         story += [
             _p(wording.org_unit_heading(cases), styles.h3),
             _table(
-                ["单位", "上级单位", "受理（件）"],
-                [[u["name"], u["parent"] or "—", wording.count(u["count"])] for u in cases["by_org_unit"]],
+                tables.cases_by_org_unit(report, count_header="受理（件）"),
                 [width * 0.42, width * 0.42, width * 0.16],
                 styles,
-                numeric_from=2,
             ),
         ]
 
     # 二、办理时限与效率
-    sla_rows = [c for c in sla["by_category"] if c["answered"] or c["overdue_open"] or c["responded_with_deadline"]]
+    sla_rows = tables.sla_categories(report)
     timed = [c for c in sla_rows if c["answered_with_deadline"]]
     story += [
         CondPageBreak(200),
@@ -480,43 +472,24 @@ def _story(report: dict[str, Any], width: float, styles: _Styles) -> list[Any]:
     ]
     if timed:
         story += [
-            KeepTogether(
-                [
-                    _p("各类别按时答复率（%）", styles.h3),
-                    hbar_chart(
-                        [c["name"] for c in timed],
-                        [[(c["on_time_rate"] or 0) * 100 for c in timed]],
-                        width=width,
-                        fills=[colors.Color(*GOOD)],
-                        value_format="{:.0f}%",
-                        max_value=100,
-                    ),
-                ]
+            _titled(
+                "各类别按时答复率（%）",
+                hbar_chart(
+                    [c["name"] for c in timed],
+                    [[(c["on_time_rate"] or 0) * 100 for c in timed]],
+                    width=width,
+                    fills=[colors.Color(*GOOD)],
+                    value_format="{:.0f}%",
+                    max_value=100,
+                ),
+                styles,
             )
         ]
     if sla_rows:
-        story.append(
-            _table(
-                ["业务类别", "答复", "按时率", "按时响应率", "逾期未办结", "平均办理", "P90 办理"],
-                [
-                    [
-                        c["name"],
-                        wording.count(c["answered"]),
-                        wording.percent(c["on_time_rate"]),
-                        wording.percent(c["response_on_time_rate"]),
-                        wording.count(c["overdue_open"]),
-                        wording.duration(c["handling"]["mean_seconds"]),
-                        wording.duration(c["handling"]["p90_seconds"]),
-                    ]
-                    for c in sla_rows
-                ],
-                [width * 0.22] + [width * 0.13] * 6,
-                styles,
-            )
-        )
+        story.append(_table(tables.sla_by_category(report), [width * 0.22] + [width * 0.13] * 6, styles))
 
     # 三、排队等候
-    queue_rows = [c for c in queue["by_category"] if c["tickets"]]
+    queue_rows = tables.queue_categories(report)
     story += [
         CondPageBreak(200),
         _p("三、排队等候", styles.h2),
@@ -530,39 +503,21 @@ def _story(report: dict[str, Any], width: float, styles: _Styles) -> list[Any]:
     ]
     if queue_rows:
         story += [
-            KeepTogether(
-                [
-                    _p("各类别等候时长（分钟）", styles.h3),
-                    hbar_chart(
-                        [c["name"] for c in queue_rows],
-                        [
-                            [(c["wait"]["mean_seconds"] or 0) / 60 for c in queue_rows],
-                            [(c["wait"]["p90_seconds"] or 0) / 60 for c in queue_rows],
-                        ],
-                        width=width,
-                        names=["平均等候", "P90 等候"],
-                        value_format="{:.1f}",
-                    ),
-                ]
-            ),
-            _table(
-                ["业务类别", "取号", "办结", "过号", "平均等候", "P90 等候", "平均服务", "P90 服务"],
-                [
+            _titled(
+                "各类别等候时长（分钟）",
+                hbar_chart(
+                    [c["name"] for c in queue_rows],
                     [
-                        c["name"],
-                        wording.count(c["tickets"]),
-                        wording.count(c["done"]),
-                        wording.count(c["no_show"]),
-                        wording.minutes(c["wait"]["mean_seconds"]),
-                        wording.minutes(c["wait"]["p90_seconds"]),
-                        wording.minutes(c["service"]["mean_seconds"]),
-                        wording.minutes(c["service"]["p90_seconds"]),
-                    ]
-                    for c in queue_rows
-                ],
-                [width * 0.2] + [width * 0.08] * 3 + [width * 0.14] * 4,
+                        [(c["wait"]["mean_seconds"] or 0) / 60 for c in queue_rows],
+                        [(c["wait"]["p90_seconds"] or 0) / 60 for c in queue_rows],
+                    ],
+                    width=width,
+                    names=["平均等候", "P90 等候"],
+                    value_format="{:.1f}",
+                ),
                 styles,
             ),
+            _table(tables.queue_by_category(report), [width * 0.2] + [width * 0.08] * 3 + [width * 0.14] * 4, styles),
         ]
 
     # 四、满意度
@@ -580,28 +535,18 @@ def _story(report: dict[str, Any], width: float, styles: _Styles) -> list[Any]:
     if sat["ratings"]:
         scores = ("5", "4", "3", "2", "1")
         story += [
-            KeepTogether(
-                [
-                    _p("评分分布（条）", styles.h3),
-                    hbar_chart(
-                        [wording.SCORE_LABELS[s] for s in scores],
-                        [[distribution[s] for s in scores]],
-                        width=width * 0.75,
-                        fills=[colors.Color(*GOOD)],
-                    ),
-                ]
+            _titled(
+                "评分分布（条）",
+                hbar_chart(
+                    [wording.SCORE_LABELS[s] for s in scores],
+                    [[distribution[s] for s in scores]],
+                    width=width * 0.75,
+                    fills=[colors.Color(*GOOD)],
+                ),
+                styles,
             ),
             _table(
-                ["业务类别", "评价（条）", "满意度", "平均分"],
-                [
-                    [
-                        c["name"],
-                        wording.count(c["ratings"]),
-                        wording.percent(c["satisfied_rate"]),
-                        wording.score(c["mean_score"]),
-                    ]
-                    for c in sat["by_category"]
-                ],
+                tables.satisfaction_by_category(report, count_header="评价（条）"),
                 [width * 0.34, width * 0.22, width * 0.22, width * 0.22],
                 styles,
             ),
@@ -620,30 +565,14 @@ def _story(report: dict[str, Any], width: float, styles: _Styles) -> list[Any]:
     ]
     if faq["by_category"]:
         story.append(
-            KeepTogether(
-                [
-                    _p("各类别自助解决（次）", styles.h3),
-                    hbar_chart(
-                        [c["name"] for c in faq["by_category"]],
-                        [[c["resolved"] for c in faq["by_category"]]],
-                        width=width * 0.75,
-                    ),
-                ]
+            _rows_chart(
+                "各类别自助解决（次）", faq["by_category"], values=("resolved",), width=width * 0.75, styles=styles
             )
         )
     if faq["top"]:
         story += [
             _p("解决最多的问题", styles.h3),
-            _table(
-                ["问题", "类别", "查看", "已解决"],
-                [
-                    [t["question"], t["category"], wording.count(t["viewed"]), wording.count(t["resolved"])]
-                    for t in faq["top"]
-                ],
-                [width * 0.56, width * 0.2, width * 0.12, width * 0.12],
-                styles,
-                numeric_from=2,
-            ),
+            _table(tables.faq_top(report), [width * 0.56, width * 0.2, width * 0.12, width * 0.12], styles),
         ]
 
     # 六、热点话题
@@ -661,68 +590,31 @@ def _story(report: dict[str, Any], width: float, styles: _Styles) -> list[Any]:
         if found["topics"]:
             story.append(
                 _table(
-                    ["话题", "关键词", "件数", "占比", prev, "趋势"],
-                    [
-                        [
-                            t["label"],
-                            "、".join(t["keywords"]),
-                            wording.count(t["documents"]),
-                            wording.percent(t["share"]),
-                            wording.count(t["previous"]),
-                            wording.trend_word(t),
-                        ]
-                        for t in found["topics"]
-                    ],
+                    tables.hot_topics(report),
                     [width * 0.22, width * 0.32, width * 0.1, width * 0.1, width * 0.1, width * 0.16],
                     styles,
-                    numeric_from=2,
                 )
             )
         top = found["topics"][:6]
         if top and period["kind"] == "year" and len(trend) >= 2:
             # A year: each topic month by month (a month's days are too few cases each to read).
             story.append(
-                KeepTogether(
-                    [
-                        _p("热点话题各月走势（件）", styles.h3),
-                        series_chart(
-                            [t["label"] for t in trend],
-                            [(t["label"], t["series"]) for t in top],
-                            width=width,
-                            height=150,
-                        ),
-                    ]
+                _titled(
+                    "热点话题各月走势（件）",
+                    series_chart(
+                        [t["label"] for t in trend],
+                        [(t["label"], t["series"]) for t in top],
+                        width=width,
+                        height=150,
+                    ),
+                    styles,
                 )
             )
         elif top:
-            story.append(
-                KeepTogether(
-                    [
-                        _p(f"热点话题与{prev}对比（件）", styles.h3),
-                        hbar_chart(
-                            [t["label"] for t in top],
-                            [[t["documents"] for t in top], [t["previous"] for t in top]],
-                            width=width,
-                            names=[period["label"], prev],
-                        ),
-                    ]
-                )
-            )
+            story.append(compared(f"热点话题与{prev}对比（件）", top, label="label", value="documents"))
         keywords = found["keywords"][:12]
         if keywords:
-            story.append(
-                KeepTogether(
-                    [
-                        _p("高频关键词（含该词的诉求件数）", styles.h3),
-                        hbar_chart(
-                            [k["word"] for k in keywords],
-                            [[k["documents"] for k in keywords], [k["previous"] for k in keywords]],
-                            width=width,
-                            names=[period["label"], prev],
-                        ),
-                    ]
-                )
-            )
+            story.append(compared("高频关键词（含该词的诉求件数）", keywords, label="word", value="documents"))
 
     story += [CondPageBreak(120), _p("统计口径", styles.h2)]
     story += [_p(f"{i}. {note}", styles.small) for i, note in enumerate(wording.NOTES, start=1)]

@@ -14,13 +14,14 @@ this site. Each POST answers with a redirect back to the page (no resubmission o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from suqiu_queue.domain.errors import NotFound, SuqiuError
 from suqiu_queue.domain.lifecycle import CaseAction
@@ -28,6 +29,7 @@ from suqiu_queue.domain.lifecycle import CaseAction
 from ..cases.config import for_app
 from ..context import Ctx, get_ctx
 from ..security import PUBLIC, Principal, access
+from ..tickets.models import Ticket
 from . import service
 
 # No prefix: the page lives at /t/<token> so the printed QR code stays short.
@@ -286,6 +288,22 @@ def _back_to_page(token: str, done: str, case_id: int) -> RedirectResponse:
     return RedirectResponse(location, status_code=303, headers=NO_STORE)
 
 
+def _form_post(token: str, request: Request, ctx: Ctx, done: str, act: Callable[[Session, Ticket], int]) -> Response:
+    """A form posted from the ticket's own page: ``act(session, ticket)`` in one transaction, returning
+    the id of the case it acted on; then back to the page (or a calm page saying why not)."""
+    if not same_origin(request):
+        return _refuse_foreign(token)
+    try:
+        with ctx.tx() as session:
+            ticket = service.find_ticket(session, token)
+            if ticket is None:
+                return HTMLResponse(render_not_found(), status_code=404, headers=PAGE_HEADERS)
+            case_id = act(session, ticket)
+    except SuqiuError as exc:  # raised inside the transaction: nothing of it was stored
+        return _calm(token, exc)
+    return _back_to_page(token, done, case_id)
+
+
 @router.post("/t/{token}/rate", include_in_schema=False)
 def rate_on_page(
     token: str,
@@ -297,26 +315,20 @@ def rate_on_page(
     _p: Principal | None = access(PUBLIC),
 ) -> Response:
     """评价 from the status page: the same rule as ``POST /cases/rate-by-token`` (channel ``qr``)."""
-    if not same_origin(request):
-        return _refuse_foreign(token)
-    try:
-        with ctx.tx() as session:
-            ticket = service.find_ticket(session, token)
-            if ticket is None:
-                return HTMLResponse(render_not_found(), status_code=404, headers=PAGE_HEADERS)
-            case = service.rate_from_page(
-                session,
-                ticket,
-                case_id=_case_id(case_id),
-                score=service.parse_score(score),
-                comment=comment,
-                now=ctx.now(),
-                config=for_app(ctx.request.app.state),
-            )
-            rated_id = case.id
-    except SuqiuError as exc:  # raised inside the transaction: nothing of it was stored
-        return _calm(token, exc)
-    return _back_to_page(token, "rated", rated_id)
+
+    def rate(session: Session, ticket: Ticket) -> int:
+        case = service.rate_from_page(
+            session,
+            ticket,
+            case_id=_case_id(case_id),
+            score=service.parse_score(score),
+            comment=comment,
+            now=ctx.now(),
+            config=for_app(ctx.request.app.state),
+        )
+        return case.id
+
+    return _form_post(token, request, ctx, "rated", rate)
 
 
 @router.post("/t/{token}/review", include_in_schema=False)
@@ -329,25 +341,19 @@ def review_on_page(
     _p: Principal | None = access(PUBLIC),
 ) -> Response:
     """申请复核 after an unsatisfied rating: 重新办理 while allowed, then the 民事民议 review."""
-    if not same_origin(request):
-        return _refuse_foreign(token)
-    try:
-        with ctx.tx() as session:
-            ticket = service.find_ticket(session, token)
-            if ticket is None:
-                return HTMLResponse(render_not_found(), status_code=404, headers=PAGE_HEADERS)
-            reviewed, _action = service.request_review(
-                session,
-                ticket,
-                case_id=_case_id(case_id),
-                text=reason,
-                now=ctx.now(),
-                config=for_app(ctx.request.app.state),
-            )
-            reviewed_id = reviewed.id
-    except SuqiuError as exc:
-        return _calm(token, exc)
-    return _back_to_page(token, "review", reviewed_id)
+
+    def review(session: Session, ticket: Ticket) -> int:
+        reviewed, _action = service.request_review(
+            session,
+            ticket,
+            case_id=_case_id(case_id),
+            text=reason,
+            now=ctx.now(),
+            config=for_app(ctx.request.app.state),
+        )
+        return reviewed.id
+
+    return _form_post(token, request, ctx, "review", review)
 
 
 # ``:path`` so that a mangled link with slashes in it still gets the calm page, not a JSON error.

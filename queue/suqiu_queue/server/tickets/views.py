@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from suqiu_queue.domain.enums import DeviceKind, Role
 
@@ -15,6 +18,7 @@ from ..context import Ctx, get_ctx
 from ..org.service import category_by_code, center_by_code, counter_by_id, queue_policy
 from ..security import ALL_OFFICERS, Principal, access, require_center
 from . import service
+from .models import Ticket
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 
@@ -119,8 +123,6 @@ def center_queue(center_code: str, ctx: Ctx = Depends(get_ctx), principal: Princ
     from suqiu_queue.domain.hours import service_date
     from suqiu_queue.domain.queueing import order_queue
 
-    from .models import Ticket
-
     with ctx.read() as session:
         center = center_by_code(session, center_code)
         require_center(principal, center.id)
@@ -169,7 +171,9 @@ def waiting(
         }
 
 
-def _ticket_action(ctx: Ctx, principal: Principal, ticket_id: int, fn: Any, **kwargs: Any) -> dict[str, Any]:
+def _ticket_action(
+    ctx: Ctx, principal: Principal, ticket_id: int, fn: Callable[..., object], **kwargs: Any
+) -> dict[str, Any]:
     with ctx.tx() as session:
         ticket = service.get_ticket(session, ticket_id)
         require_center(principal, ticket.center_id)
@@ -201,60 +205,45 @@ def pause_counter(
 def call_ticket(
     ticket_id: int, body: CallIn, ctx: Ctx = Depends(get_ctx), principal: Principal = OPERATE
 ) -> dict[str, Any]:
-    with ctx.tx() as session:
-        ticket = service.get_ticket(session, ticket_id)
-        require_center(principal, ticket.center_id)
-        counter = counter_by_id(session, body.counter_id)
-        service.call(session, ticket, counter, ctx.now(), principal.actor)
-        return service.ticket_view(session, ticket)
+
+    def call(session: Session, ticket: Ticket, now: datetime, actor: str) -> None:
+        service.call(session, ticket, counter_by_id(session, body.counter_id), now, actor)
+
+    return _ticket_action(ctx, principal, ticket_id, call)
 
 
-@router.post("/tickets/{ticket_id}/recall")
-def recall(ticket_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = OPERATE) -> dict[str, Any]:
-    return _ticket_action(ctx, principal, ticket_id, service.recall)
+def _plain_action(path: str, act: Callable[[Session, Ticket, datetime, str], object]) -> None:
+    """``POST /tickets/{ticket_id}/<path>``: a queue step with nothing to say but which ticket."""
+
+    def endpoint(ticket_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = OPERATE) -> dict[str, Any]:
+        return _ticket_action(ctx, principal, ticket_id, act)
+
+    endpoint.__name__ = act.__name__  # the OpenAPI operation id, as if written out by hand
+    router.post(f"/tickets/{{ticket_id}}/{path}")(endpoint)
 
 
-@router.post("/tickets/{ticket_id}/start")
-def start(ticket_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = OPERATE) -> dict[str, Any]:
-    return _ticket_action(ctx, principal, ticket_id, service.start)
-
-
-@router.post("/tickets/{ticket_id}/done")
-def done(ticket_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = OPERATE) -> dict[str, Any]:
-    return _ticket_action(ctx, principal, ticket_id, service.done)
-
-
-@router.post("/tickets/{ticket_id}/no-show")
-def no_show(ticket_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = OPERATE) -> dict[str, Any]:
-    return _ticket_action(ctx, principal, ticket_id, service.no_show)
-
-
-@router.post("/tickets/{ticket_id}/park")
-def park(ticket_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = OPERATE) -> dict[str, Any]:
-    return _ticket_action(ctx, principal, ticket_id, service.park)
-
-
-@router.post("/tickets/{ticket_id}/resume")
-def resume(ticket_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = OPERATE) -> dict[str, Any]:
-    return _ticket_action(ctx, principal, ticket_id, service.resume)
-
-
-@router.post("/tickets/{ticket_id}/cancel")
-def cancel(ticket_id: int, ctx: Ctx = Depends(get_ctx), principal: Principal = OPERATE) -> dict[str, Any]:
-    return _ticket_action(ctx, principal, ticket_id, service.cancel)
+for _path, _act in (
+    ("recall", service.recall),
+    ("start", service.start),
+    ("done", service.done),
+    ("no-show", service.no_show),
+    ("park", service.park),
+    ("resume", service.resume),
+    ("cancel", service.cancel),
+):
+    _plain_action(_path, _act)
 
 
 @router.post("/tickets/{ticket_id}/transfer")
 def transfer(
     ticket_id: int, body: TransferIn, ctx: Ctx = Depends(get_ctx), principal: Principal = OPERATE
 ) -> dict[str, Any]:
-    with ctx.tx() as session:
-        ticket = service.get_ticket(session, ticket_id)
-        require_center(principal, ticket.center_id)
+    def move(session: Session, ticket: Ticket, now: datetime, actor: str) -> None:
         category = category_by_code(session, body.category) if body.category else None
         counter = counter_by_id(session, body.counter_id) if body.counter_id is not None else None
-        service.transfer(session, ticket, ctx.now(), principal.actor, category=category, counter=counter)
-        return service.ticket_view(session, ticket)
+        service.transfer(session, ticket, now, actor, category=category, counter=counter)
+
+    return _ticket_action(ctx, principal, ticket_id, move)
 
 
 @router.post("/tickets/{ticket_id}/print-status")
