@@ -228,7 +228,7 @@ def check(url: str, results: list[tuple[float, int, str, int]]) -> tuple[int, in
 
 
 def _proc_stats() -> list[tuple[int, int, str, float]]:
-    """(pid, parent pid, command, CPU seconds used) of every process, from /proc (Linux only)."""
+    """(pid, parent pid, command line, CPU seconds used) of every process, from /proc (Linux only)."""
     tick = os.sysconf("SC_CLK_TCK")
     stats = []
     for entry in Path("/proc").iterdir():
@@ -236,23 +236,28 @@ def _proc_stats() -> list[tuple[int, int, str, float]]:
             continue
         try:
             raw = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        command = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()
         stats.append((int(entry.name), int(fields[1]), command, (int(fields[11]) + int(fields[12])) / tick))
     return stats
 
 
-def cpu_seconds(server_pid: int) -> tuple[float, float]:
-    """CPU time used so far by the server (with its worker processes) and by PostgreSQL."""
+def cpu_seconds(server_pid: int, database: str) -> tuple[float, float]:
+    """CPU time used so far by the server (with its worker processes) and by the PostgreSQL
+    backends connected to the bench database (other databases on the machine do not count)."""
     stats = _proc_stats()
     family = {server_pid}
     for _ in range(3):  # uvicorn: server -> workers (-> their children)
         family |= {pid for pid, ppid, _cmd, _cpu in stats if ppid in family}
     server = sum(cpu for pid, _ppid, _cmd, cpu in stats if pid in family)
-    database = sum(cpu for _pid, _ppid, cmd, cpu in stats if cmd.startswith("postgres"))
-    return server, database
+    backends = sum(cpu for _pid, _ppid, cmd, cpu in stats if cmd.startswith("postgres:") and f" {database} " in cmd)
+    return server, backends
+
+
+def database_name(url: str) -> str:
+    return url.rsplit("/", 1)[-1]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -272,11 +277,11 @@ def bench(kind: str, args: argparse.Namespace) -> str:
             results, errors, elapsed = run_load(
                 port, key, clients=args.clients, rate=args.rate, seconds=args.seconds, processes=args.client_processes
             )
-            cpu_before = cpu_seconds(server_pid)
+            cpu_before = cpu_seconds(server_pid, database_name(url))
             capacity, cap_errors, _cap_elapsed = run_load(
                 port, key, clients=args.clients, rate=0, seconds=min(args.seconds, 5), processes=args.client_processes
             )
-            cpu_after = cpu_seconds(server_pid)
+            cpu_after = cpu_seconds(server_pid, database_name(url))
         duplicates, lost = check(url, results + capacity)
     latencies = [r[0] * 1000 for r in results]
     throughput = len(results) / max(elapsed, args.seconds)
@@ -295,7 +300,7 @@ def bench(kind: str, args: argparse.Namespace) -> str:
         # CPU per ticket hardly depends on what else the machine is doing, unlike tickets/s.
         server_ms = (cpu_after[0] - cpu_before[0]) * 1000 / len(capacity)
         database_ms = (cpu_after[1] - cpu_before[1]) * 1000 / len(capacity)
-        extra = " (PostgreSQL: every postgres process on the machine)" if kind == "postgresql" else ""
+        extra = " (its backends)" if kind == "postgresql" else " (SQLite runs inside the server)"
         print(f"[{kind}] CPU per ticket: server {server_ms:.2f} ms, database {database_ms:.2f} ms{extra}")
     print(
         f"[{kind}] errors: {len(errors) + len(cap_errors)} {(errors + cap_errors)[:3]}; duplicates={duplicates} lost={lost}"
