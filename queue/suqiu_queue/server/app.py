@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -41,11 +42,14 @@ def create_app(
     """``scheduler=True`` (what ``suqiu server`` runs, see asgi.py) starts the background jobs unless
     ``SUQIU_SCHEDULER`` is off; an app built in a test runs none unless asked."""
     settings = settings or Settings.load()
-    engine = engine or make_engine(settings.database_url)
+    # A few connections beyond the request threads, for the event broker and the scheduler's jobs.
+    engine = engine or make_engine(settings.database_url, pool_size=settings.db_pool_size, max_overflow=5)
     broker_holder: dict[str, Broker] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Requests run in the thread pool: no more at once than there are connections for them.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
         with app.state.sessions() as session, session.begin():
             app.state.signing_secret = load_signing_secret(session)
         broker = Broker(engine, app.state.sessions)

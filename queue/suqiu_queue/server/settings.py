@@ -28,6 +28,10 @@ class Settings:
     login_max_failures: int = 5
     login_window_minutes: int = 15
     log_level: str = "info"
+    # Database connections per server process, and as many requests served at once per process:
+    # more would only queue for a connection, and a pool that overflows opens and closes
+    # PostgreSQL connections (a process each) under load. Workers × this ≤ max_connections.
+    db_pool_size: int = 20
     # How many recent service durations feed the wait estimate.
     wait_sample_size: int = 30
     # The in-server scheduler (server/scheduler/): on for `suqiu server`, `SUQIU_SCHEDULER=0` turns it off.
