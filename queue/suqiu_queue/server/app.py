@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -66,6 +67,9 @@ def create_app(
 
             jobs = from_app_state(app.state, JOBS)
             jobs.start()
+        # Everything loaded so far (routes, models, assets) lives as long as the process: keep it
+        # out of the garbage collector's full passes, which otherwise stall requests now and then.
+        gc.freeze()
         try:
             yield
         finally:
