@@ -36,10 +36,15 @@ lint: $(STAMP)
 pg:
 	@bash install/postgres.sh
 
+# Two worker processes (pytest-xdist): much of the suite waits on server processes, Chromium and
+# I/O rather than on the CPU. `--dist loadfile` keeps a module on one worker, so its server starts
+# once. TEST_WORKERS=0 runs everything in this process (plainer output when debugging).
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
 	@$(MAKE) --no-print-directory lint
 	@bash install/postgres.sh || [ "$$SUQIU_REQUIRE_PG" != "1" ]
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -13,9 +13,10 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from support import ServerProcess, World, login, seed_world
+from support import ServerProcess, World, login
 
 from suqiu_devices.errors import DeviceUnavailable
 from suqiu_devices.speaker import spell_ticket_number
@@ -173,16 +174,8 @@ def test_the_command_is_registered() -> None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, World]]:
-    from suqiu_queue.server.db import make_engine, make_sessionmaker
-    from suqiu_queue.server.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('announcer') / 'suqiu.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with make_sessionmaker(engine)() as session, session.begin():
-        world = seed_world(session)
-    engine.dispose()
+def live(tmp_path_factory: pytest.TempPathFactory, seeded_copy: Any) -> Iterator[tuple[ServerProcess, World]]:
+    url, world = seeded_copy(tmp_path_factory.mktemp("announcer"))
     with ServerProcess(url) as server:
         yield server, world
 

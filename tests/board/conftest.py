@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from board.pages import BoardWorld, BrowserMissing, chromium, open_cases, seeded_database
-from support import ServerProcess
+from board.pages import BoardWorld, BrowserMissing, chromium, open_cases
+from support import ServerProcess, World
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +21,10 @@ def playwright_browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def board_world(tmp_path_factory: pytest.TempPathFactory) -> BoardWorld:
-    url, world = seeded_database(tmp_path_factory.mktemp("board"))
+def board_world(
+    tmp_path_factory: pytest.TempPathFactory, seeded_copy: Callable[[Path], tuple[str, World]]
+) -> BoardWorld:
+    url, world = seeded_copy(tmp_path_factory.mktemp("board"))
     return BoardWorld(url, world)
 
 

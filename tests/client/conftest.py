@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from support import ServerProcess, World, seed_world
+from support import ServerProcess, World
 
 
 @pytest.fixture(scope="module")
-def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, World]:
-    from suqiu_queue.server.db import make_engine, make_sessionmaker
-    from suqiu_queue.server.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('client') / 'suqiu.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with make_sessionmaker(engine)() as session, session.begin():
-        world = seed_world(session)
-    engine.dispose()
-    return url, world
+def seeded_sqlite(
+    tmp_path_factory: pytest.TempPathFactory, seeded_copy: Callable[[Path], tuple[str, World]]
+) -> tuple[str, World]:
+    return seeded_copy(tmp_path_factory.mktemp("client"))
 
 
 @pytest.fixture(scope="module")

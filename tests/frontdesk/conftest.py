@@ -14,29 +14,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import PASSWORD, ServerProcess, World, seed_world
+from support import PASSWORD, ServerProcess, World
 
 from suqiu_queue.client import SuqiuClient
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, World]]:
-    from suqiu_queue.server.db import make_engine, make_sessionmaker
-    from suqiu_queue.server.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('frontdesk') / 'suqiu.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with pytest.MonkeyPatch.context() as patch:
-        # Module-scoped, so the suite's cheap-argon2 fixture does not reach here yet.
-        from argon2 import PasswordHasher
-
-        from suqiu_queue.server import security
-
-        patch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        with make_sessionmaker(engine)() as session, session.begin():
-            world = seed_world(session)
-    engine.dispose()
+def live(
+    tmp_path_factory: pytest.TempPathFactory, seeded_copy: Callable[[Path], tuple[str, World]]
+) -> Iterator[tuple[ServerProcess, World]]:
+    url, world = seeded_copy(tmp_path_factory.mktemp("frontdesk"))  # a copy of the session's seeded file
     with ServerProcess(url) as server:
         yield server, world
 

@@ -17,31 +17,25 @@ import pytest
 import requests
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
-from support import ServerProcess, World, login, seed_world
+from support import ServerProcess, World, login
 
-
-def seeded_sqlite_file(directory: Path) -> tuple[str, World]:
-    from suqiu_queue.server.db import make_engine, make_sessionmaker
-    from suqiu_queue.server.migrate import upgrade
-
-    url = f"sqlite:///{directory / 'suqiu.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with make_sessionmaker(engine)() as session, session.begin():
-        world = seed_world(session)
-    engine.dispose()
-    return url, world
+SeededCopy = Callable[[Path], tuple[str, World]]
 
 
 @pytest.fixture
-def own_world(tmp_path: Path) -> tuple[str, World]:
+def own_world(tmp_path: Path, seeded_copy: SeededCopy) -> tuple[str, World]:
     """A database of its own, for a test that stops and restarts its server."""
-    return seeded_sqlite_file(tmp_path)
+    return seeded_copy(tmp_path)
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, World]]:
-    url, world = seeded_sqlite_file(tmp_path_factory.mktemp("kiosk-server"))
+def live(tmp_path_factory: pytest.TempPathFactory, seeded_copy: SeededCopy) -> Iterator[tuple[ServerProcess, World]]:
+    """A server of the module's own on a freshly seeded database (a copy of the session's file).
+
+    Not shared between modules: every kiosk window leases offline numbers under the same device
+    key, so on a shared server the modules would move each other's ticket numbers and spend each
+    other's daily lease limit."""
+    url, world = seeded_copy(tmp_path_factory.mktemp("kiosk-server"))
     with ServerProcess(url) as server:
         yield server, world
 

@@ -18,6 +18,10 @@ from support import PASSWORD, FakeClock, World
 from suqiu_queue.server.cases.models import Case, CaseTimeline
 from suqiu_queue.server.tickets import service as ticket_service
 
+# Access and the static page cannot depend on the database: SQLite only. Every figure and case the
+# board shows runs on both.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 API = "/api/v1"
 
 
@@ -62,6 +66,7 @@ def open_case(api: TestClient, headers: dict[str, str], **fields: Any) -> dict[s
 # --- who may read it ------------------------------------------------------------------------------
 
 
+@SQLITE_ONLY
 def test_the_snapshot_needs_the_board_key_or_an_officer(api: TestClient, world: World) -> None:
     assert api.get(f"{API}/board/T1").status_code == 401
     for kind in ("kiosk", "announcer"):
@@ -76,6 +81,7 @@ def test_the_snapshot_needs_the_board_key_or_an_officer(api: TestClient, world: 
     assert api.get(f"{API}/board/NOPE", headers=officer(api, "admin")).status_code == 404
 
 
+@SQLITE_ONLY
 def test_the_page_is_public_static_and_never_carries_the_key(api: TestClient, world: World) -> None:
     key = world.device_keys["board"]
     plain = api.get("/board")

@@ -16,7 +16,7 @@ import pytest
 import requests
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from support import PASSWORD, ServerProcess, World, login, seed_world
+from support import PASSWORD, ServerProcess, World, login
 
 from suqiu_queue.server.events.models import Event
 from suqiu_queue.server.tickets import service as ticket_service
@@ -146,16 +146,8 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    from suqiu_queue.server.db import make_engine, make_sessionmaker
-    from suqiu_queue.server.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'suqiu.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with make_sessionmaker(engine)() as session, session.begin():
-        world = seed_world(session)
-    engine.dispose()
+def live(tmp_path_factory: pytest.TempPathFactory, seeded_copy: Any) -> Iterator[Live]:
+    url, world = seeded_copy(tmp_path_factory.mktemp("live"))
     with ServerProcess(url) as server:
         yield Live(server, world, login(server.url, "reception1"))
 

@@ -31,6 +31,10 @@ from suqiu_queue.server.people.hr_sync import (
 from suqiu_queue.server.people.models import Employee
 from suqiu_queue.server.people.service import employee_by_no
 
+# Paging, retries and adapters are HTTP and parsing: SQLite only. Applying (or not applying) the
+# changes in one transaction, deactivation and the CLI run on both.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 TODAY = date(2026, 11, 23)
 HANG = object()  # a scripted answer that never comes (until the test ends)
 
@@ -176,6 +180,7 @@ def test_follows_next_links_sends_the_token_and_applies_changes(sessions, world:
         assert "s3cret" not in json.dumps(audit.detail)
 
 
+@SQLITE_ONLY
 def test_follows_a_page_parameter(sessions, world: World, hr: HrDirectory) -> None:
     hr.serve("/api/staff?dept=all", {"employees": [person("E2101", "甲", "13800002101")], "page": 1, "pages": 3})
     hr.serve("/api/staff?dept=all&page=2", {"employees": [person("E2102", "乙", "13800002102")], "page": 2, "pages": 3})
@@ -186,6 +191,7 @@ def test_follows_a_page_parameter(sessions, world: World, hr: HrDirectory) -> No
     assert hr.seen[0].authorization is None  # no token given, none sent
 
 
+@SQLITE_ONLY
 def test_a_500_then_success_is_retried_with_growing_backoff(sessions, world: World, hr: HrDirectory) -> None:
     hr.serve("/hr", (500, b"oops"), (503, b"busy"), {"employees": [person("E2201", "丁", "13800002201")]})
     waits: list[float] = []
@@ -196,6 +202,7 @@ def test_a_500_then_success_is_retried_with_growing_backoff(sessions, world: Wor
     assert hr.paths() == ["/hr", "/hr", "/hr"]
 
 
+@SQLITE_ONLY
 def test_a_timeout_is_retried_then_succeeds(sessions, world: World, hr: HrDirectory) -> None:
     hr.serve("/hr", HANG, {"employees": [person("E2301", "戊", "13800002301")]})
     with sessions() as session, session.begin():
@@ -295,6 +302,7 @@ class NestedChineseAdapter:
         return HrPage(records, next_url)
 
 
+@SQLITE_ONLY
 def test_a_custom_adapter_reads_another_hr_system(sessions, world: World, hr: HrDirectory) -> None:
     page1 = {
         "code": 0,

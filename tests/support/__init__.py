@@ -165,6 +165,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class _PortTaken(RuntimeError):
+    pass
+
+
 class ServerProcess:
     """`suqiu server` as a real process, for integration tests."""
 
@@ -173,6 +177,7 @@ class ServerProcess:
     ) -> None:
         self.database_url = database_url
         self.port = port or free_port()
+        self._port_chosen_here = port is None  # then another free one may be tried (see start)
         self.workers = workers
         self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
@@ -183,6 +188,18 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
+        # A port free when chosen can be taken before the server binds it (another test process, or
+        # any outgoing connection's ephemeral port): then try another, unless the test chose the port.
+        for _attempt in range(2):
+            try:
+                return self._start(timeout)
+            except _PortTaken:
+                if not self._port_chosen_here:
+                    raise
+                self.port = free_port()
+        return self._start(timeout)
+
+    def _start(self, timeout: float) -> ServerProcess:
         import tempfile
 
         # No background jobs unless the test asks (env={"SUQIU_SCHEDULER": "1"}): a 督办 sweep would change what it sees.
@@ -210,6 +227,8 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if "address already in use" in self.log().lower():
+                    raise _PortTaken(f"port {self.port} was taken:\n{self.log()}")
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).ok:

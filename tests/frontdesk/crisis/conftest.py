@@ -13,31 +13,31 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from support import PASSWORD, ServerProcess, World, seed_world
+from support import PASSWORD, ServerProcess, World
 
 from suqiu_queue.client import Event, SuqiuClient
 
 
 @pytest.fixture(scope="module")
-def crisis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, World]]:
+def crisis_server(
+    tmp_path_factory: pytest.TempPathFactory, seeded_copy: Callable[[Path], tuple[str, World]]
+) -> Iterator[tuple[ServerProcess, World]]:
     from argon2 import PasswordHasher
 
     from suqiu_queue.server import security
     from suqiu_queue.server.accounts.service import create_user
     from suqiu_queue.server.db import make_engine, make_sessionmaker
-    from suqiu_queue.server.migrate import upgrade
     from suqiu_queue.server.org.models import Center
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('crisis') / 'suqiu.db'}"
+    url, world = seeded_copy(tmp_path_factory.mktemp("crisis"))
     engine = make_engine(url)
-    upgrade(engine)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         with make_sessionmaker(engine)() as session, session.begin():
-            world = seed_world(session)
             center = session.query(Center).filter_by(code=world.center).one()
             create_user(
                 session,

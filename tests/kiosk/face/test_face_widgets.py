@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from support import ServerProcess, World, login, seed_world
+from support import ServerProcess, World, login
 from support.faces import FaceScenes, shared_models, write_video
 
 from suqiu_devices.camera.fake import FakeCamera
@@ -59,24 +59,11 @@ def videos(engine, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, World, str]]:
-    from argon2 import PasswordHasher
-
-    from suqiu_queue.server import security
-    from suqiu_queue.server.db import make_engine, make_sessionmaker
-    from suqiu_queue.server.migrate import upgrade
-
-    path = tmp_path_factory.mktemp("face-server") / "suqiu.db"
-    url = f"sqlite:///{path}"
-    db = make_engine(url)
-    upgrade(db)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        with make_sessionmaker(db)() as session, session.begin():
-            world = seed_world(session)
-    db.dispose()
+def live(tmp_path_factory: pytest.TempPathFactory, seeded_copy: Any) -> Iterator[tuple[ServerProcess, World, str]]:
+    folder = tmp_path_factory.mktemp("face-server")
+    url, world = seeded_copy(folder)
     with ServerProcess(url) as server:
-        yield server, world, str(path)
+        yield server, world, str(folder / "suqiu.db")
 
 
 @pytest.fixture
