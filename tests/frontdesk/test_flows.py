@@ -243,10 +243,15 @@ def test_case_from_a_visit_with_note_handover_and_close(qtbot, make_desk, kiosk,
     qtbot.waitUntil(lambda: desk.model.card(ticket.id) is not None, timeout=WAIT)
     _press(qtbot, desk, Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: desk.model.current is not None and _idle(desk), timeout=WAIT)
+    # The card and the buttons are redrawn from the call's event a moment later (two workers
+    # share the machine in `make test`): wait for what a person would wait for.
+    qtbot.waitUntil(lambda: len(desk.window.cards_panel.widgets()) == 1, timeout=WAIT)
     [card] = desk.window.cards_panel.widgets()
     assert card.expanded and card.property("serving")
 
+    qtbot.waitUntil(desk.window.current_panel.buttons["case"].isEnabled, timeout=WAIT)
     _press(qtbot, desk, Qt.Key.Key_F8)
+    qtbot.waitUntil(lambda: len(desk.window.case_views) == 1, timeout=WAIT)
     [view] = desk.window.case_views
     assert view.confidential.isChecked()  # 法律援助 starts confidential
     view.sub_topic.setCurrentText("工伤认定")
