@@ -272,8 +272,12 @@ def bench(kind: str, args: argparse.Namespace) -> str:
         key = seed(url)
         workers = args.workers if kind == "postgresql" else 1
         with server(url, workers) as (port, server_pid):
-            # Warm up (connection pools, caches), not counted.
-            run_load(port, key, clients=4, rate=0, seconds=1.0, processes=1)
+            # Warm up, not counted: every client at once, so that each worker's pool has opened all
+            # its connections (a new PostgreSQL backend costs milliseconds of CPU to start) and
+            # psycopg has prepared the hot statements on each (it prepares on the 5th use). With
+            # only a few warm-up clients the measured run began by opening ~40 connections and
+            # planning unprepared statements: a 100-200 ms stall in the first second that set p99.
+            run_load(port, key, clients=args.clients, rate=0, seconds=2.0, processes=args.client_processes)
             results, errors, elapsed = run_load(
                 port, key, clients=args.clients, rate=args.rate, seconds=args.seconds, processes=args.client_processes
             )

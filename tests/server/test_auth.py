@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from support import PASSWORD, FakeClock, World
 
-from suqiu_queue.server.accounts.models import User
-from suqiu_queue.server.security import verify_password
+from suqiu_queue.server.accounts.models import ServerSecret, User
+from suqiu_queue.server.security import load_signing_secret, verify_password
 
 API = "/api/v1"
 
@@ -188,3 +188,15 @@ def test_parallel_guesses_cannot_outrun_the_lockout(api: TestClient, world: Worl
     assert statuses == [401] * 12
     assert user_row(api, "supervisor1").locked_until is not None
     assert login(api, "supervisor1").json()["error"]["code"] == "account_locked"
+
+
+def test_workers_starting_together_share_one_signing_secret(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Worker processes on a fresh database race to create the token secret: the one that loses
+    (its look-up found nothing, then the other's insert landed) must read the winner's, not fail."""
+    with sessions() as first, first.begin():
+        winner = load_signing_secret(first)
+    with sessions() as late, late.begin():
+        late.get = lambda *_args, **_kwargs: None  # its look-up ran before the winner's commit
+        assert load_signing_secret(late) == winner
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ServerSecret)) == 1

@@ -53,6 +53,7 @@ def _autocommit(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def get_ctx(request: Request) -> Ctx:
+async def get_ctx(request: Request) -> Ctx:
+    # A coroutine so FastAPI does not send it to the thread pool (a hop per request for nothing).
     state = request.app.state
     return Ctx(state.sessions, state.settings, state.clock, request)

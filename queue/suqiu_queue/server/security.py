@@ -15,13 +15,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from suqiu_queue.domain.enums import DeviceKind, Role
@@ -56,11 +59,14 @@ def key_digest(key: str) -> str:
 
 
 def load_signing_secret(session: Session) -> bytes:
+    """The token signing secret, created on first start. Several worker processes start at once
+    on a fresh database: the insert yields to whichever wrote first, and all read the same row."""
     row = session.get(ServerSecret, "token_signing")
     if row is None:
-        row = ServerSecret(name="token_signing", value=secrets.token_hex(32))
-        session.add(row)
-        session.flush()
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        values = {"name": "token_signing", "value": secrets.token_hex(32), "created_at": datetime.now(UTC)}
+        session.execute(insert(ServerSecret).values(**values).on_conflict_do_nothing(index_elements=["name"]))
+        row = session.scalars(select(ServerSecret).where(ServerSecret.name == "token_signing")).one()
     return bytes.fromhex(row.value)
 
 
@@ -122,17 +128,24 @@ class PrincipalCache:
         self._items: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str, load: Callable[[], Principal | None]) -> Principal | None:
-        now = time.monotonic()
+    def peek(self, key: str) -> tuple[bool, Principal | None]:
+        """(found, principal) without loading: a miss is left to ``get``, off the event loop."""
         with self._lock:
             hit = self._items.get(key)
-        if hit and hit[0] > now:
-            return hit[1]
+        if hit and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
+    def get(self, key: str, load: Callable[[], Principal | None]) -> Principal | None:
+        found, value = self.peek(key)
+        if found:
+            return value
+        expires = time.monotonic() + self.ttl
         value = load()
         with self._lock:
             if len(self._items) > 10_000:
                 self._items.clear()
-            self._items[key] = (now + self.ttl, value)
+            self._items[key] = (expires, value)
         return value
 
     def clear(self) -> None:
@@ -140,8 +153,19 @@ class PrincipalCache:
             self._items.clear()
 
 
-def authenticate(request: Request) -> Principal | None:
-    """The caller, or None when no credentials were sent. Bad credentials raise 401."""
+@dataclass(frozen=True)
+class _Credentials:
+    """What a request presented: where its principal is cached, how to load it, and the refusal
+    when no active principal answers to it."""
+
+    cache_key: str
+    load: Callable[[], Principal | None]
+    refusal: Unauthorized
+
+
+def _credentials(request: Request) -> _Credentials | None:
+    """The request's credentials, None when it sent none. Malformed or forged ones raise 401.
+    Pure computation (a token's signature is checked here): safe on the event loop."""
     state = request.app.state
     header = request.headers.get("authorization", "")
     device_key = request.headers.get("x-device-key", "")
@@ -151,28 +175,44 @@ def authenticate(request: Request) -> Principal | None:
             device_key = token
         elif token:
             header = f"Bearer {token}"
-    if device_key:
-        return _device_principal(state, device_key)
-    if header:
+    if not device_key and header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("invalid_token", "登录凭证格式有误", "Malformed Authorization header")
         if token.startswith(DEVICE_KEY_PREFIX):
-            return _device_principal(state, token)
-        # The app's clock issued the token (login uses it), so the same clock must expire it.
-        claims = read_token(state.signing_secret, token, state.clock())
-        principal = state.principals.get(f"user:{claims['uid']}", lambda: _load_user(state, int(claims["uid"])))
-        if principal is None:
-            raise Unauthorized("account_disabled", "账号已停用", "Account disabled or removed")
-        return principal
+            device_key = token
+        else:
+            # The app's clock issued the token (login uses it), so the same clock must expire it.
+            uid = int(read_token(state.signing_secret, token, state.clock())["uid"])
+            return _Credentials(
+                f"user:{uid}",
+                lambda: _load_user(state, uid),
+                Unauthorized("account_disabled", "账号已停用", "Account disabled or removed"),
+            )
+    if device_key:
+        digest = key_digest(device_key)
+        return _Credentials(
+            f"dev:{digest}",
+            lambda: _load_device(state, digest),
+            Unauthorized("invalid_device_key", "设备密钥无效或已吊销", "Invalid or revoked device key"),
+        )
     return None
 
 
-def _device_principal(state: Any, key: str) -> Principal:
-    digest = key_digest(key)
-    principal = state.principals.get(f"dev:{digest}", lambda: _load_device(state, digest))
+async def authenticate(request: Request) -> Principal | None:
+    """The caller, or None when no credentials were sent. Bad credentials raise 401.
+
+    Runs on the event loop: a cached principal (nearly every request) costs no thread hop; only
+    a cache miss reads the database, in the thread pool."""
+    credentials = _credentials(request)
+    if credentials is None:
+        return None
+    cache: PrincipalCache = request.app.state.principals
+    found, principal = cache.peek(credentials.cache_key)
+    if not found:
+        principal = await run_in_threadpool(cache.get, credentials.cache_key, credentials.load)
     if principal is None:
-        raise Unauthorized("invalid_device_key", "设备密钥无效或已吊销", "Invalid or revoked device key")
+        raise credentials.refusal
     return principal
 
 
@@ -193,15 +233,18 @@ def _load_device(state: Any, digest: str) -> Principal | None:
 
 
 def access(*allowed: str) -> Any:
-    """Declare who may call an endpoint: officer roles, ``device:<kind>``, or ``public``."""
+    """Declare who may call an endpoint: officer roles, ``device:<kind>``, or ``public``.
+
+    The check is a coroutine: FastAPI runs a plain-function dependency in the thread pool, a hop
+    per request on every endpoint for what is, almost always, a dictionary look-up."""
     for item in allowed:
         valid = item == PUBLIC or item in ALL_OFFICERS or item.removeprefix("device:") in {k.value for k in DeviceKind}
         if not valid:
             raise ValueError(f"unknown principal in access(): {item}")
     allowed_set = frozenset(allowed)
 
-    def dependency(request: Request) -> Principal | None:
-        principal = authenticate(request)
+    async def dependency(request: Request) -> Principal | None:
+        principal = await authenticate(request)
         if PUBLIC in allowed_set:
             return principal
         if principal is None:
