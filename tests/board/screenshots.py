@@ -7,7 +7,8 @@ tidied the way a real center's would be by now (the old ones closed and some rat
 last fortnight's cases are added at their stages. A real server then takes a morning's tickets
 from the kiosk and the counters call some of them; Debian's Chromium opens the board at
 1920×1080 and at 3840×1080, a last call is made so its number is highlighted, and each layout is
-saved as ``board-1080p.png`` / ``board-wide.png``.
+saved as ``board-1080p.png`` / ``board-wide.png`` (and the second page of cases at 1080p as
+``board-1080p-cases-page-2.png``).
 """
 
 from __future__ import annotations
@@ -158,6 +159,14 @@ def main() -> int:
                 time.sleep(1.5)  # into the highlight, and the snapshot has caught up
                 page.screenshot(path=str(OUT / name))
                 print(f"wrote {OUT / name}")
+                if layout == "standard":
+                    # The second page of cases: the later deadlines, some counted on 2027's
+                    # provisional holidays (暂定).
+                    page.wait_for_function(
+                        "document.getElementById('cases-page').textContent.startsWith('第 2')", timeout=30_000
+                    )
+                    page.screenshot(path=str(OUT / "board-1080p-cases-page-2.png"))
+                    print(f"wrote {OUT / 'board-1080p-cases-page-2.png'}")
                 page.close()
     return 0
 

@@ -169,3 +169,49 @@ def test_without_a_key_only_the_public_waiting_figures_show(
         assert page.errors == []
     finally:
         page.close()
+
+
+def test_a_deadline_counted_on_unannounced_holidays_is_marked_provisional(
+    playwright_browser: Any, board_server: ServerProcess, board_world: BoardWorld
+) -> None:
+    """A due date in a year without the State Council's holiday notice carries 暂定; others none."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from suqiu_queue.server.cases.models import Case
+    from suqiu_queue.server.cases.policies import calendar_for
+    from suqiu_queue.server.db import make_engine
+
+    calendar = calendar_for("Asia/Shanghai")
+    if not calendar.provisional:
+        pytest.skip("the shipped holiday data has no provisional years")
+    due = datetime(min(calendar.provisional), 6, 30, 16, 0, tzinfo=UTC)  # e.g. after an extension
+    flagged = board_world.cases["compound"]["reference"]
+    engine = make_engine(board_world.url)
+    with engine.begin() as conn:
+        conn.execute(update(Case).where(Case.reference == flagged).values(resolve_due_at=due))
+    engine.dispose()
+    page = open_board(playwright_browser, board_url(board_server, board_world.world))
+    try:
+        page.wait_for_function(
+            "ref => [...document.querySelectorAll('#case-rows tr')].some("
+            "r => r.cells[0].textContent === ref && r.querySelector('.c-provisional'))",
+            arg=flagged,
+            timeout=WAIT_MS,
+        )
+        marked = page.eval_on_selector_all(
+            "#case-rows tr",
+            "rows => rows.filter(r => r.querySelector('.c-provisional')).map(r => r.cells[0].textContent)",
+        )
+        # Whatever today's date makes of the other cases, the page marks exactly what the API flags.
+        snapshot = requests.get(
+            f"{board_server.url}/api/v1/board/{board_world.world.center}",
+            headers={"X-Device-Key": board_world.world.device_keys["board"]},
+            timeout=10,
+        ).json()
+        flagged_by_api = {c["reference"] for c in snapshot["cases"] if c["deadline_provisional"] and not c["paused"]}
+        assert flagged in marked and set(marked) == flagged_by_api
+        assert page.errors == []
+    finally:
+        page.close()

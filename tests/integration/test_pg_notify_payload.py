@@ -77,3 +77,23 @@ def test_listeners_get_the_event_as_stored_small_or_large() -> None:
             from datetime import datetime
 
             assert datetime.fromisoformat(live["created_at"]) == datetime.fromisoformat(logged["created_at"])
+
+
+def test_stopping_wakes_the_listener_instead_of_waiting_for_its_timeout() -> None:
+    """Every server shutdown (and every PostgreSQL test's teardown) stops a broker: the listener
+    must not sit out its wait. With an hour-long wait, only the wake-up can end the thread."""
+    require_pg()
+    with fresh_pg_database() as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        broker = Broker(engine, make_sessionmaker(engine))
+        broker.listen_timeout = 3600.0
+        loop = asyncio.new_event_loop()
+        try:
+            broker.start(loop)
+            _wait_until_listening(engine)
+            broker.stop()  # joins the thread for at most 5 s
+            assert broker._thread is not None and not broker._thread.is_alive()
+        finally:
+            loop.close()
+            engine.dispose()

@@ -190,6 +190,8 @@ def test_cases_without_stored_deadlines_get_them_computed(
     staff = officer(api)
     policy = open_case(api, staff, category="policy", summary="社保基数", employee_no="E1001")
     opinion = open_case(api, staff, category="opinion", summary="班车", employee_no="E1002")
+    legal = open_case(api, staff, category="legal", summary="劳动合同", employee_no="E1003")
+    stored = {c["reference"]: c for c in snapshot(api, world)["cases"]}
     with sessions() as session, session.begin():
         for row in session.query(Case).all():
             row.accept_due_at = row.first_response_due_at = row.answer_due_at = row.resolve_due_at = None
@@ -198,6 +200,13 @@ def test_cases_without_stored_deadlines_get_them_computed(
     assert cases[policy["reference"]]["deadline_at"] == "2026-11-26T16:00:00+00:00"
     assert cases[opinion["reference"]]["deadline_at"] == "2026-12-14T16:00:00+00:00"
     assert cases[opinion["reference"]]["deadline_label"] == "答复时限"
+    assert not cases[policy["reference"]]["deadline_provisional"]
+    # 60 days to 办结 from 2026-11-23 reaches into 2027, whose holiday notice is not out: the board
+    # counts on the provisional calendar, as the lifecycle did, and says so.
+    for field in ("deadline_at", "deadline_label", "deadline_provisional"):
+        assert cases[legal["reference"]][field] == stored[legal["reference"]][field], field
+    assert cases[legal["reference"]]["deadline_at"].startswith("2027-01-")
+    assert cases[legal["reference"]]["deadline_provisional"] is True
 
 
 def test_a_category_without_a_policy_shows_no_deadline(api: TestClient, world: World) -> None:
@@ -299,6 +308,7 @@ def test_a_deadline_stored_by_the_lifecycle_wins_and_a_paused_clock_has_none(
     cases = {c["reference"]: c for c in snapshot(api, world)["cases"]}
     assert cases[extended["reference"]]["deadline_at"] == "2027-02-25T16:00:00+00:00"
     assert cases[extended["reference"]]["deadline_label"] == "办结时限"
+    assert cases[extended["reference"]]["deadline_provisional"] is True  # 2027: no notice yet
     assert cases[paused["reference"]]["paused"] is True
     assert cases[paused["reference"]]["deadline_at"] is None
 

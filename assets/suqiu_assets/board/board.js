@@ -231,7 +231,14 @@
       row.appendChild(el("td", "c-stage stage-" + c.status, c.stage_label));
       row.appendChild(el("td", "c-date", monthDay(c.received_date)));
       var due = c.paused ? { text: "暂停计时", tone: "paused" } : countdown(c.deadline_at);
-      row.appendChild(el("td", "c-due " + due.tone, due.text));
+      var dueCell = el("td", "c-due " + due.tone, due.text);
+      // Counted on holidays not yet announced by the State Council: the date may still move.
+      if (!c.paused && c.deadline_at && c.deadline_provisional) {
+        var mark = el("span", "c-provisional", "暂定");
+        mark.title = "节假日安排尚未公布，期限按法定节假日暂定";
+        dueCell.appendChild(mark);
+      }
+      row.appendChild(dueCell);
       body.appendChild(row);
     });
     $("cases-empty").hidden = state.cases.length > 0;

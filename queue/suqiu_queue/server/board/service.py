@@ -14,6 +14,10 @@ The deadline shown is the due time of the last step the case's SLA policy has (�
 首次响应 / 受理): as stored by the case lifecycle (``*_due_at``) when it has stored one, otherwise
 computed here from the category's policy, the working-day calendar and the case's ``created_at``
 (cases opened before deadlines were stored). A paused clock has no due time.
+
+Past the last State Council notice the calendar uses the provisional years (statutory holidays
+without a notice, see docs/calendar.md), as the case lifecycle does; a deadline that falls in such
+a year is shown as 暂定 (``deadline_provisional``), since the official arrangement may move it.
 """
 
 from __future__ import annotations
@@ -27,10 +31,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from suqiu_assets.calendar import holiday_data
 from suqiu_assets.sla import sla_policies
 from suqiu_queue.domain import sla
-from suqiu_queue.domain.calendar import WorkCalendar
+from suqiu_queue.domain.calendar import computed
 from suqiu_queue.domain.enums import CASE_STATE_LABELS_ZH, CaseState
 from suqiu_queue.domain.errors import SuqiuError
 from suqiu_queue.domain.hours import local_now, service_date, zone
@@ -38,6 +41,7 @@ from suqiu_queue.domain.lifecycle import UNSATISFIED_MAX_SCORE
 from suqiu_queue.domain.masking import mask_name
 
 from ..cases.models import Case, CaseTimeline
+from ..cases.policies import calendar_for
 from ..org.models import Category, Center, Counter
 from ..people.models import Employee
 from ..tickets.models import Ticket
@@ -67,22 +71,24 @@ def _policies() -> dict[str, sla.SlaPolicy]:
     return sla.load_policies(sla_policies())
 
 
-@functools.cache
-def _calendar(timezone: str) -> WorkCalendar:
-    return WorkCalendar.from_data(holiday_data(), timezone=timezone)
-
-
 @dataclass(frozen=True)
 class PublicDeadline:
     step: sla.SlaStep
     due_at: datetime
+    provisional: bool = False  # falls in a year the holiday notice has not been published for
+
+
+def _public(step: sla.SlaStep, due_at: datetime, timezone: str) -> PublicDeadline:
+    # Due times are counted forward from the case's start, so one needed a provisional day exactly
+    # when it falls in a provisional year itself.
+    return PublicDeadline(step, due_at, calendar_for(timezone).is_provisional(due_at))
 
 
 def computed_deadline(category: Category, created_at: datetime, timezone: str) -> PublicDeadline | None:
     """The public deadline of a case of ``category`` received at ``created_at``; None when unknown.
 
-    Unknown means: the category names no (known) policy, or the holiday data does not reach the
-    due date. The board then shows "—" rather than a guess.
+    Unknown means: the category names no (known) policy, or the holiday data (provisional years
+    included) does not reach the due date. The board then shows "—" rather than a guess.
     """
     return _computed_due(category.sla_policy or "", created_at, timezone)
 
@@ -97,11 +103,13 @@ def _computed_due(policy_code: str, created_at: datetime, timezone: str) -> Publ
     if step is None:
         return None
     try:
-        due = sla.due_at(policy, step, created_at, _calendar(timezone))
-    except SuqiuError as exc:  # CalendarOutOfRange: the yearly holiday update is missing (logged once)
+        due, _provisional = computed(
+            calendar_for(timezone), lambda calendar: sla.due_at(policy, step, created_at, calendar)
+        )
+    except SuqiuError as exc:  # CalendarOutOfRange: past the provisional years too (logged once per case)
         log.warning("no deadline for a %s case: %s", policy_code, exc.message_en)
         return None
-    return PublicDeadline(step, due) if due is not None else None
+    return _public(step, due, timezone) if due is not None else None
 
 
 def case_deadline(case: Case, category: Category, timezone: str) -> PublicDeadline | None:
@@ -115,11 +123,11 @@ def case_deadline(case: Case, category: Category, timezone: str) -> PublicDeadli
     for step in (sla.SlaStep.RESOLVE, sla.SlaStep.ANSWER):
         stored = getattr(case, f"{step.value}_due_at", None)
         if stored is not None:
-            return PublicDeadline(step, stored)
+            return _public(step, stored, timezone)
     current = getattr(case, "due_at", None)
     if current is not None:
         try:
-            return PublicDeadline(sla.SlaStep(case.due_step), current)
+            return _public(sla.SlaStep(case.due_step), current, timezone)
         except ValueError:
             log.warning("case %s has an unknown due step %r", case.reference, case.due_step)
     return computed_deadline(category, case.created_at, timezone)
@@ -194,6 +202,7 @@ def public_cases(
                 "received_date": case.created_at.astimezone(tz).date().isoformat(),
                 "deadline_at": deadline.due_at.astimezone(UTC).isoformat() if deadline else None,
                 "deadline_label": DEADLINE_STEP_LABELS_ZH[deadline.step] if deadline else "",
+                "deadline_provisional": bool(deadline and deadline.provisional),
                 "overdue": bool(deadline and deadline.due_at <= now),
                 "paused": bool(case.paused),
             }

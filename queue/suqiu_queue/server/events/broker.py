@@ -5,8 +5,9 @@ Where events come from:
   event after its high-water mark (SQLite serialises writers, so ids commit in order). It also
   polls once a second, which picks up events written by other processes (e.g. the CLI).
 * PostgreSQL (many replicas): a listener thread holds ``LISTEN suqiu_events``; each
-  notification names the ids committed by some replica, which it reads and fans out. Reading
-  by id (not "after the last id") is right even when two transactions commit out of id order.
+  notification carries the event a replica committed (or, when too large for a notification,
+  its id, which is read back). Delivering what was committed (not "everything after the last
+  id") is right even when two transactions commit out of id order.
 
 Subscribers get an asyncio queue each; a subscriber too slow to keep 2,000 events queued is
 dropped, and its client reconnects and resumes with ``Last-Event-ID``.
@@ -18,12 +19,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Event
@@ -47,6 +49,10 @@ class Subscriber:
 
 
 class Broker:
+    # How long the PostgreSQL listener waits before looking at the stop flag by itself; stop()
+    # wakes it at once, so this only matters when that wake-up cannot be sent.
+    listen_timeout = 2.0
+
     def __init__(self, engine: Engine, factory: sessionmaker[Session]) -> None:
         self.engine = engine
         self.factory = factory
@@ -55,6 +61,8 @@ class Broker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # This broker's own channel: stop() notifies it so the listener wakes at once.
+        self._stop_channel = f"suqiu_stop_{secrets.token_hex(8)}"
         self._high_water = 0
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
 
@@ -75,10 +83,22 @@ class Broker:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
+            if self.is_postgres:
+                self._wake_listener()
             self._thread.join(timeout=5)
         for sub in list(self.subscribers):
             self._offer(sub, None)
+
+    def _wake_listener(self) -> None:
+        # Without this a stop waits for the listener's wait to time out (every server shutdown,
+        # every PostgreSQL test's teardown). If the database is unreachable the timeout still ends it.
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self._stop_channel})
+                conn.commit()
+        except Exception:
+            log.debug("could not wake the event listener; it stops at its next timeout", exc_info=True)
 
     # -- called from request threads -------------------------------------------------------
 
@@ -150,10 +170,13 @@ class Broker:
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    conn.execute(f"LISTEN {self._stop_channel}")
                     while not self._stop.is_set():
-                        # Each notification is handled as it arrives (no batching delay); the
-                        # timeout only bounds how long a stop request waits.
-                        for note in conn.notifies(timeout=0.5):
+                        # Each notification is handled as it arrives (no batching delay). stop()
+                        # notifies the stop channel; the timeout is only the fallback.
+                        for note in conn.notifies(timeout=self.listen_timeout):
+                            if note.channel == self._stop_channel:
+                                break
                             self._on_notification(note.payload)
             except Exception:
                 log.exception("LISTEN connection lost; reconnecting")
