@@ -94,6 +94,11 @@ def create_app(
     app.state.sessions = sessions
 
     install_error_handlers(app)
+    if settings.ticket_fast_path:
+        from .tickets.fast import TicketIssueFastPath
+
+        # Added first, so it sits innermost: inside the body limit and the request metrics.
+        app.add_middleware(TicketIssueFastPath, api=app)
     _install_metrics(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 

@@ -232,6 +232,18 @@ def _load_device(state: Any, digest: str) -> Principal | None:
         return Principal("device", device.id, f"device:{device.kind}", device.center_id, device.name)
 
 
+async def authorize(request: Request, allowed: frozenset[str]) -> Principal | None:
+    """The caller if ``allowed`` admits it (see ``access``); 401 or 403 otherwise."""
+    principal = await authenticate(request)
+    if PUBLIC in allowed:
+        return principal
+    if principal is None:
+        raise Unauthorized("not_authenticated", "请先登录", "Authentication required")
+    if principal.role not in allowed:
+        raise Forbidden("forbidden", "您没有执行此操作的权限", "You are not allowed to do this")
+    return principal
+
+
 def access(*allowed: str) -> Any:
     """Declare who may call an endpoint: officer roles, ``device:<kind>``, or ``public``.
 
@@ -244,14 +256,7 @@ def access(*allowed: str) -> Any:
     allowed_set = frozenset(allowed)
 
     async def dependency(request: Request) -> Principal | None:
-        principal = await authenticate(request)
-        if PUBLIC in allowed_set:
-            return principal
-        if principal is None:
-            raise Unauthorized("not_authenticated", "请先登录", "Authentication required")
-        if principal.role not in allowed_set:
-            raise Forbidden("forbidden", "您没有执行此操作的权限", "You are not allowed to do this")
-        return principal
+        return await authorize(request, allowed_set)
 
     dependency.allowed = allowed_set  # type: ignore[attr-defined]  # read by the matrix test
     return Depends(dependency)

@@ -32,6 +32,8 @@ class Settings:
     # more would only queue for a connection, and a pool that overflows opens and closes
     # PostgreSQL connections (a process each) under load. Workers × this ≤ max_connections.
     db_pool_size: int = 20
+    # Ticket issue answered ahead of the framework's routing (tickets/fast.py); off only to compare.
+    ticket_fast_path: bool = True
     # How many recent service durations feed the wait estimate.
     wait_sample_size: int = 30
     # The in-server scheduler (server/scheduler/): on for `suqiu server`, `SUQIU_SCHEDULER=0` turns it off.
