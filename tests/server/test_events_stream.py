@@ -112,10 +112,11 @@ def test_a_ticket_and_its_event_are_written_together_or_not_at_all(
             conn.exec_driver_sql("DROP TRIGGER refuse_event ON events")
     else:
         monkeypatch.undo()
-    # The number was not used up either: the first ticket that does get made is 001.
+    # On SQLite the number was not used up (one transaction). On PostgreSQL it was taken in its own
+    # quickly committed statement (see tickets/service.py): skipped, a gap — never handed out twice.
     made = api.post(f"{API}/tickets", json={"center": "T1", "category": "policy"}, headers=kiosk)
     assert made.status_code == 201
-    assert made.json()["number"] == 1
+    assert made.json()["number"] == (2 if postgres else 1)
     assert [e.kind for e in _events(api)] == ["ticket.issued"]
 
 

@@ -689,3 +689,38 @@ def test_a_dropped_database_connection_is_retried_with_the_key_and_refused_calml
     assert api.post(f"{API}/tickets", json={"center": "T1", "category": "policy"}, headers=kiosk).status_code == 201
     with api.app.state.sessions() as session:  # type: ignore[attr-defined]
         assert session.scalar(select(func.count()).select_from(Ticket)) == 3
+
+
+def test_only_the_number_skips_the_disk_wait_never_the_ticket(api: TestClient, world: World) -> None:
+    """PostgreSQL: the number's own statement commits without waiting for the disk (so tickets of a
+    category do not queue behind each other's flush); the ticket's commit, and anything after it on
+    that connection, waits as usual. Inside a caller's transaction the relaxed form is never used."""
+    from sqlalchemy import text
+
+    from suqiu_queue.server.tickets.service import _NEXT_NUMBER_POSTGRESQL, _insert_postgresql
+
+    engine = api.app.state.engine  # type: ignore[attr-defined]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes the number inside the ticket's transaction")
+    with engine.connect() as conn:  # in a transaction the setting visibly lasts to its end
+        conn.execute(_NEXT_NUMBER_POSTGRESQL, {"scope": "test:probe"})
+        assert conn.execute(text("SHOW synchronous_commit")).scalar_one() == "off"
+        conn.rollback()
+    with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        # Its own transaction: relaxed for that commit only.
+        assert conn.execute(_NEXT_NUMBER_POSTGRESQL, {"scope": "test:relaxed"}).scalar_one() == 1
+        assert conn.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
+    # In a transaction (which would make the ticket's commit relaxed too) the plain statement runs.
+    made = issue(api, world, "policy")
+    with api.app.state.sessions() as session, session.begin():  # type: ignore[attr-defined]
+        copy = session.get(Ticket, made["id"])
+        assert copy is not None
+        twin = Ticket(
+            center_id=copy.center_id, category_id=copy.category_id, number_category_id=copy.category_id,
+            service_date=copy.service_date, lane="normal", state="waiting", status_token="t" * 22, note="",
+            source="test", issued_at=copy.issued_at, updated_at=copy.issued_at, recall_count=0, print_failed=False,
+        )  # fmt: skip
+        category = ticket_service.org_cache.category_by_code(session, "policy")
+        _insert_postgresql(session, twin, category)
+        assert session.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
+    assert twin.number == made["number"] + 1

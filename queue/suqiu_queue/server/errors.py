@@ -28,6 +28,14 @@ _HTTP_MESSAGES: dict[int, tuple[str, str, str]] = {
 }
 
 
+# A value that passed validation but the database cannot store (see the DataError handler).
+UNSTORABLE_VALUE = (
+    "invalid_value",
+    "提交的内容中有无法保存的值（数字超出范围或含有控制字符）",
+    "A value in the request cannot be stored (number out of range or a control character)",
+)
+
+
 def error_body(code: str, message: str, message_en: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "message_en": message_en, "details": details or {}}}
 
@@ -74,14 +82,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # The database refused a value that passed validation (a number beyond its integer range,
         # a NUL character in text on PostgreSQL): bad input, never a server error.
         log.info("value refused by the database: %s", type(exc).__name__)
-        return JSONResponse(
-            error_body(
-                "invalid_value",
-                "提交的内容中有无法保存的值（数字超出范围或含有控制字符）",
-                "A value in the request cannot be stored (number out of range or a control character)",
-            ),
-            422,
-        )
+        return JSONResponse(error_body(*UNSTORABLE_VALUE), 422)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

@@ -22,6 +22,7 @@ from suqiu_queue.domain.queueing import QueueEntry, QueuePolicy
 from suqiu_queue.domain.waiting import estimate_wait_minutes
 
 from ..db import UTCDateTime, utcnow
+from ..errors import UNSTORABLE_VALUE
 from ..events.service import emit
 from ..org import cache as org_cache
 from ..org.models import Category, Center, Counter
@@ -115,10 +116,10 @@ def issue(
 ) -> tuple[Ticket, bool]:
     """Issue a ticket; returns (ticket, created). A repeated idempotency key returns the original.
 
-    Two statements on PostgreSQL: one reads (is this key a retry? how many are ahead?), one writes
-    (number, ticket and event together, see ``_insert_postgresql``). Each is atomic on its own, so
-    the endpoint runs them without BEGIN/COMMIT round trips; the unique idempotency key, not the
-    transaction, is what stops a concurrent retry from making a second ticket.
+    Three statements on PostgreSQL: one reads (is this key a retry? how many are ahead?), one takes
+    the number, one writes the ticket and its event together (see ``_insert_postgresql``). Each is
+    atomic on its own, so the endpoint runs them without BEGIN/COMMIT round trips; the unique
+    idempotency key, not a transaction, is what stops a concurrent retry from making a second ticket.
     """
     # Snapshots, not rows: two queries fewer per ticket (see org/cache.py).
     center = org_cache.center_by_code(session, center_code)
@@ -201,40 +202,56 @@ def _existing_and_ahead(
     return row[0], int(row[1] or 0)
 
 
-# The write, on PostgreSQL, as one statement: bump the number, insert the ticket with its display
-# number, and insert the event with the ticket's id — one round trip instead of three, and the
-# number row's lock is released the moment the statement ends. A unique-key violation (a
-# concurrent retry) undoes all three. The display expression matches format_ticket_number
-# (three digits, more when needed); a test compares the two.
+# The write, on PostgreSQL, in two statements, each atomic on its own (no BEGIN/COMMIT):
+#
+# 1. the number: bump the scope's row and commit *without waiting for the disk*
+#    (synchronous_commit off for that transaction only). The row lock is released at once, so
+#    tickets of the same category no longer queue behind each other's commit flush — they can
+#    share one flush. Durable anyway where it matters: WAL is flushed in order, and the ticket's
+#    own commit (step 2, synchronous) flushes everything before it, so an acknowledged ticket
+#    never loses its number after a crash; a number whose ticket was never acknowledged may be
+#    handed out again, harmlessly.
+# 2. the ticket and its event together (a failure leaves neither; the number is then skipped — a
+#    gap in the day's numbers, never a duplicate).
+_NEXT_NUMBER_POSTGRESQL = text(
+    """
+    WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+    INSERT INTO number_sequences (scope, last_value) SELECT :scope, 1 FROM relaxed
+    ON CONFLICT (scope) DO UPDATE SET last_value = number_sequences.last_value + 1
+    RETURNING last_value
+    """
+)
+# Inside a caller's transaction the relaxed commit would cover the ticket too: never there.
+_NEXT_NUMBER_IN_TRANSACTION = text(
+    """
+    INSERT INTO number_sequences (scope, last_value) VALUES (:scope, 1)
+    ON CONFLICT (scope) DO UPDATE SET last_value = number_sequences.last_value + 1
+    RETURNING last_value
+    """
+)
+
 _INSERT_POSTGRESQL = text(
     """
-    WITH n AS (
-        INSERT INTO number_sequences (scope, last_value) VALUES (:scope, 1)
-        ON CONFLICT (scope) DO UPDATE SET last_value = number_sequences.last_value + 1
-        RETURNING last_value
-    ), t AS (
+    WITH t AS (
         INSERT INTO tickets (
             center_id, category_id, number_category_id, service_date, number, display, lane, state,
             employee_id, identified_by, idempotency_key, status_token, note, source,
             issued_at, updated_at, recall_count, print_failed
         )
-        SELECT :center_id, :category_id, :category_id, :service_date, n.last_value,
-               :prefix || CASE WHEN n.last_value < 1000 THEN lpad(n.last_value::text, 3, '0')
-                               ELSE n.last_value::text END,
-               :lane, :state, :employee_id, :identified_by, :idempotency_key, :status_token, :note,
-               :source, :issued_at, :issued_at, 0, false
-        FROM n
-        RETURNING id, number, display
+        VALUES (
+            :center_id, :category_id, :category_id, :service_date, :number, :display, :lane, :state,
+            :employee_id, :identified_by, :idempotency_key, :status_token, :note, :source,
+            :issued_at, :issued_at, 0, false
+        )
+        RETURNING id
     ), e AS (
         INSERT INTO events (center_id, kind, payload, created_at)
-        SELECT :center_id, 'ticket.issued',
-               (CAST(:payload AS jsonb)
-                || jsonb_build_object('ticket_id', t.id, 'display', t.display))::json,
+        SELECT :center_id, 'ticket.issued', (CAST(:payload AS jsonb) || jsonb_build_object('ticket_id', t.id))::json,
                :created_at
         FROM t
         RETURNING id
     )
-    SELECT t.id, t.number, t.display FROM t, e
+    SELECT t.id FROM t, e
     """
 ).bindparams(
     bindparam("service_date", type_=Date),
@@ -244,36 +261,41 @@ _INSERT_POSTGRESQL = text(
 
 
 def _insert_postgresql(session: Session, ticket: Ticket, category: org_cache.CategoryInfo) -> None:
-    payload = ticket_payload(ticket, category, counter=None)  # id and display are filled in by SQL
-    del payload["ticket_id"], payload["display"]
-    row = (
-        session.connection()
-        .execute(
-            _INSERT_POSTGRESQL,
-            {
-                "scope": ticket_scope(ticket.center_id, ticket.category_id, ticket.service_date),
-                "center_id": ticket.center_id,
-                "category_id": ticket.category_id,
-                "service_date": ticket.service_date,
-                "prefix": category.prefix,
-                "lane": ticket.lane,
-                "state": ticket.state,
-                "employee_id": ticket.employee_id,
-                "identified_by": ticket.identified_by,
-                "idempotency_key": ticket.idempotency_key,
-                "status_token": ticket.status_token,
-                "note": ticket.note,
-                "source": ticket.source,
-                "issued_at": ticket.issued_at,
-                "payload": json.dumps(payload, ensure_ascii=False),
-                "created_at": utcnow(),
-            },
-        )
-        .one()
-    )
+    if any("\x00" in (value or "") for value in (ticket.note, ticket.source, ticket.identified_by)):
+        # PostgreSQL refuses NUL in text. Refused here, before the number is taken, the request
+        # changes nothing; the answer is the one the database's refusal gets (errors.py).
+        raise Invalid(*UNSTORABLE_VALUE)
+    connection = session.connection()
+    scope = ticket_scope(ticket.center_id, ticket.category_id, ticket.service_date)
+    own_commit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    statement = _NEXT_NUMBER_POSTGRESQL if own_commit else _NEXT_NUMBER_IN_TRANSACTION
+    ticket.number = connection.execute(statement, {"scope": scope}).scalar_one()
+    ticket.display = format_ticket_number(category.prefix, ticket.number)
+    payload = ticket_payload(ticket, category, counter=None)  # the id is filled in by SQL
+    del payload["ticket_id"]
+    ticket.id = connection.execute(
+        _INSERT_POSTGRESQL,
+        {
+            "center_id": ticket.center_id,
+            "category_id": ticket.category_id,
+            "service_date": ticket.service_date,
+            "number": ticket.number,
+            "display": ticket.display,
+            "lane": ticket.lane,
+            "state": ticket.state,
+            "employee_id": ticket.employee_id,
+            "identified_by": ticket.identified_by,
+            "idempotency_key": ticket.idempotency_key,
+            "status_token": ticket.status_token,
+            "note": ticket.note,
+            "source": ticket.source,
+            "issued_at": ticket.issued_at,
+            "payload": json.dumps(payload, ensure_ascii=False),
+            "created_at": utcnow(),
+        },
+    ).scalar_one()
     # The row is written; this object only carries its values back to the answer (never added
     # to the session, so nothing is written twice).
-    ticket.id, ticket.number, ticket.display = row
 
 
 def ticket_payload(ticket: Ticket, category: Category | None = None, counter: Counter | None = None) -> dict[str, Any]:
