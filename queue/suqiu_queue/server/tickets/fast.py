@@ -1,10 +1,10 @@
 """The kiosk's ticket press, answered without the framework's per-request machinery.
 
-``POST /api/v1/tickets`` is most of the server's traffic. Routing, dependency solving, body
-parsing and response negotiation cost more CPU than issuing the ticket itself (profiled with
-py-spy: about half of a worker's time per ticket), and that CPU is what decides the latency tail
-when many kiosks press at once. This middleware takes the request before the router does when it
-is well-formed and allowed, and runs the very same code as the route (``views.issue_and_view``).
+``POST /api/v1/tickets`` is most of the server's traffic. py-spy put routing, dependency solving
+and body parsing at about half of a worker's event-loop time per ticket; answering here saves
+15–20 % of the server's CPU per ticket (docs/benchmarks.md), and CPU is what decides the latency
+tail when many kiosks press at once. This middleware takes the request before the router does when
+it is well-formed and allowed, and runs the very same code as the route (``views.issue_and_view``).
 
 It never decides a refusal itself: a body that does not validate, a header that is too long, a
 caller that is not allowed, a content type that is not JSON — those requests go on to the
